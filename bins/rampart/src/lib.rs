@@ -1,0 +1,2 @@
+//! The rampart proxy: CLI, entrypoints, listeners, reload loop. `run()` is exposed so tests can
+//! start the whole proxy in-process.

@@ -1,0 +1,6 @@
+//! The `rampart` binary.
+
+fn main() {
+    eprintln!("rampart: not built yet");
+    std::process::exit(2);
+}

@@ -1,0 +1,14 @@
+//! Traefik v3 configuration for rampart: one job, files (and flags, and environment variables)
+//! in, validated configuration snapshots out.
+//!
+//! This crate knows nobody: `rampart` (routing, middlewares, proxying) and `rampart-tls`
+//! consume what it produces.
+//!
+//! * [`Value`] — the format-neutral tree every source (YAML, TOML, flags, env) is decoded into,
+//!   and [`from_value`], which fills typed configs from it with Traefik's case-insensitive keys.
+
+mod de;
+mod value;
+
+pub use de::{DeError, from_value};
+pub use value::{Map, Value};

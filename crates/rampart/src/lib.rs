@@ -1,0 +1,27 @@
+//! rampart: Traefik 3's routing, middleware and proxying as an embeddable library.
+//!
+//! A request flows one way through this crate, and the module tree follows it:
+//!
+//! ```text
+//! rule/ → table/ → middleware/ → service/ → pipeline
+//! ```
+//!
+//! * [`body`] — the one body type every stage speaks ([`Body`]).
+//! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
+//! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
+//!   and the registry that builds middlewares from their Traefik type name.
+//!
+//! The configuration side lives in `rampart-config`; this crate turns a validated configuration
+//! into immutable runtime objects and runs requests through them.
+
+pub mod body;
+pub mod context;
+pub mod middleware;
+
+pub use body::{Body, BoxError};
+pub use context::ConnInfo;
+
+/// The request type every stage of the pipeline takes.
+pub type Request = http::Request<Body>;
+/// The response type every stage of the pipeline returns.
+pub type Response = http::Response<Body>;
