@@ -8,6 +8,8 @@
 //!
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
 //! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
+//! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
+//! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
 //!   and the registry that builds middlewares from their Traefik type name.
 //!
@@ -16,6 +18,8 @@
 
 pub mod body;
 pub mod context;
+pub mod error;
+pub mod forwarded;
 pub mod middleware;
 
 pub use body::{Body, BoxError};

@@ -1,0 +1,8 @@
+//! Forwarded headers: the `X-Forwarded-*` set rampart manages, and hop-by-hop headers.
+//!
+//! Shared by the entrypoint stage (which sanitises what clients send), the proxy (which sets
+//! what upstreams get) and forwardAuth (which sets what the auth server gets).
+
+mod names;
+
+pub use names::{HOP_BY_HOP, MANAGED, is_managed, remove_managed};
