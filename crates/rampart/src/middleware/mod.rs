@@ -7,6 +7,7 @@
 //! * [`Registry`] — builds a middleware from its Traefik type name (`forwardAuth`, `headers`, …)
 //!   and a typed serde config: the contract of Traefik plugins (`CreateConfig` + `New`).
 
+pub mod builtin;
 mod handler;
 mod next;
 mod registry;

@@ -107,6 +107,13 @@ impl Registry {
         Registry::default()
     }
 
+    /// A registry holding every built-in middleware type (see [`builtin`](super::builtin)).
+    pub fn with_builtins() -> Self {
+        let mut registry = Registry::new();
+        super::builtin::register_all(&mut registry);
+        registry
+    }
+
     /// Registers `type_name`; a later registration of the same name replaces the earlier one.
     pub fn register<C, F>(&mut self, type_name: &str, ctor: F)
     where
