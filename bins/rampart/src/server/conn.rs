@@ -1,0 +1,149 @@
+//! One accepted connection: optional TLS, then HTTP/1.1 or HTTP/2 (auto-detected, h2c prior
+//! knowledge on plain entrypoints), with every request carrying its `Arc<ConnInfo>`.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::Watcher;
+use rampart::context::TlsInfo;
+use rampart::middleware::BoxFuture;
+use rampart::{Body, ConnInfo, Request, Response};
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
+use tracing::debug;
+
+/// Answers the requests of a connection (the live runtime of one entrypoint).
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one request; its `Arc<ConnInfo>` is in the extensions.
+    fn handle(&self, req: Request) -> BoxFuture<'static, Response>;
+}
+
+/// Performs TLS handshakes for an entrypoint.
+pub trait TlsAccept: Send + Sync + 'static {
+    /// Completes the handshake on `tcp` and tells what was negotiated.
+    fn accept(
+        &self,
+        tcp: TcpStream,
+    ) -> BoxFuture<'static, io::Result<(TlsStream<TcpStream>, TlsInfo)>>;
+}
+
+/// Connection-level settings of an entrypoint (from `transport` and `http2` in the static config).
+#[derive(Debug)]
+pub struct ConnSettings {
+    /// The hyper builder (HTTP/1.1 + HTTP/2), configured once.
+    builder: auto::Builder<TokioExecutor>,
+    /// Bound on the TLS handshake (slow or stalled clients).
+    pub handshake_timeout: Duration,
+}
+
+impl ConnSettings {
+    /// Settings from Traefik's knobs: `readTimeout` bounds reading a request head,
+    /// `idleTimeout` bounds an idle HTTP/2 connection (keep-alive pings), `max_header_bytes`
+    /// bounds the HTTP/1 read buffer, `max_concurrent_streams` the HTTP/2 streams.
+    pub fn new(
+        read_timeout: Option<Duration>,
+        idle_timeout: Option<Duration>,
+        max_header_bytes: usize,
+        max_concurrent_streams: u32,
+    ) -> Self {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(read_timeout)
+            .max_buf_size(max_header_bytes.max(8192))
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(max_concurrent_streams)
+            .keep_alive_interval(idle_timeout)
+            .enable_connect_protocol();
+        ConnSettings {
+            builder,
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Default for ConnSettings {
+    fn default() -> Self {
+        // Traefik's defaults: readTimeout 60s, idleTimeout 180s, maxHeaderBytes 1 MiB, 250 streams.
+        ConnSettings::new(
+            Some(Duration::from_secs(60)),
+            Some(Duration::from_secs(180)),
+            1 << 20,
+            250,
+        )
+    }
+}
+
+pub(super) struct ConnCtx {
+    pub(super) entrypoint: Arc<str>,
+    pub(super) local: SocketAddr,
+    pub(super) peer: SocketAddr,
+    pub(super) handler: Arc<dyn Handler>,
+    pub(super) tls: Option<Arc<dyn TlsAccept>>,
+    pub(super) settings: Arc<ConnSettings>,
+}
+
+/// Serves one accepted connection to completion.
+pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, watcher: Watcher) {
+    let ConnCtx {
+        entrypoint,
+        local,
+        peer,
+        handler,
+        tls,
+        settings,
+    } = ctx;
+    match tls {
+        None => {
+            let info = Arc::new(ConnInfo::plain(peer, &entrypoint).local(local));
+            run_http(TokioIo::new(tcp), info, handler, &settings, watcher).await;
+        }
+        Some(acceptor) => {
+            let handshake = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp));
+            match handshake.await {
+                Ok(Ok((stream, tls_info))) => {
+                    let info =
+                        Arc::new(ConnInfo::with_tls(peer, &entrypoint, tls_info).local(local));
+                    run_http(TokioIo::new(stream), info, handler, &settings, watcher).await;
+                }
+                Ok(Err(e)) => debug!(%peer, %entrypoint, error = %e, "TLS handshake failed"),
+                Err(_) => debug!(%peer, %entrypoint, "TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+async fn run_http<I>(
+    io: TokioIo<I>,
+    info: Arc<ConnInfo>,
+    handler: Arc<dyn Handler>,
+    settings: &ConnSettings,
+    watcher: Watcher,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let peer = info.peer;
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let mut req = req.map(Body::from);
+        req.extensions_mut().insert(info.clone());
+        let fut = handler.handle(req);
+        async move { Ok::<_, Infallible>(fut.await) }
+    });
+    let conn = settings
+        .builder
+        .serve_connection_with_upgrades(io, service)
+        .into_owned();
+    if let Err(e) = watcher.watch(conn).await {
+        debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
