@@ -111,11 +111,13 @@ fn parse_explain(args: &[String]) -> Result<Command, UsageError> {
             "--entrypoint" => req.entrypoint = Some(value_of(arg)?),
             "--peer" => req.peer = Some(value_of(arg)?),
             a if a.starts_with("--entrypoint=") => {
-                req.entrypoint = Some(a["--entrypoint=".len()..].to_owned())
+                req.entrypoint = Some(a["--entrypoint=".len()..].to_owned());
             }
-            a if a.starts_with("--peer=") => req.peer = Some(a["--peer=".len()..].to_owned()),
+            a if a.starts_with("--peer=") => {
+                req.peer = Some(a["--peer=".len()..].to_owned());
+            }
             a if a.starts_with('-') => flags.push(a.to_owned()),
-            a if req.url.is_empty() => req.url = a.to_owned(),
+            a if req.url.is_empty() => a.clone_into(&mut req.url),
             a => return Err(UsageError(format!("unexpected argument `{a}`"))),
         }
     }

@@ -76,8 +76,8 @@ impl Default for ConnSettings {
     fn default() -> Self {
         // Traefik's defaults: readTimeout 60s, idleTimeout 180s, maxHeaderBytes 1 MiB, 250 streams.
         ConnSettings::new(
-            Some(Duration::from_secs(60)),
-            Some(Duration::from_secs(180)),
+            Some(Duration::from_mins(1)),
+            Some(Duration::from_mins(3)),
             1 << 20,
             250,
         )
