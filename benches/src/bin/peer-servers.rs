@@ -24,7 +24,10 @@ fn main() {
     };
     let upstream: SocketAddr = upstream.parse().expect("UPSTREAM_ADDR is host:port");
     let auth: SocketAddr = auth.parse().expect("AUTH_ADDR is host:port");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async move {
         let up = tokio::spawn(serve(upstream, false));
         let au = tokio::spawn(serve(auth, true));
@@ -35,21 +38,33 @@ fn main() {
 async fn serve(addr: SocketAddr, is_auth: bool) {
     let listener = TcpListener::bind(addr).await.expect("bind");
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let svc = service_fn(move |_req| async move {
-                let mut res = hyper::Response::new(Full::new(Bytes::from_static(
-                    if is_auth { b"" } else { b"hello" },
-                )));
+                let mut res = hyper::Response::new(Full::new(Bytes::from_static(if is_auth {
+                    b""
+                } else {
+                    b"hello"
+                })));
                 if is_auth {
                     let h = res.headers_mut();
-                    h.insert("x-authentik-username", http::HeaderValue::from_static("akadmin"));
-                    h.insert("x-authentik-groups", http::HeaderValue::from_static("admins|users"));
+                    h.insert(
+                        "x-authentik-username",
+                        http::HeaderValue::from_static("akadmin"),
+                    );
+                    h.insert(
+                        "x-authentik-groups",
+                        http::HeaderValue::from_static("admins|users"),
+                    );
                 }
                 Ok::<_, Infallible>(res)
             });
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
         });
     }
 }

@@ -2,4 +2,5 @@
 //! start the whole proxy in-process.
 
 pub mod cli;
+pub mod logging;
 pub mod server;
