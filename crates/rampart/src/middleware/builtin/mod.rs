@@ -9,7 +9,9 @@ use super::{Middleware, Registry};
 
 mod auth_users;
 pub mod basic_auth;
+pub mod buffering;
 pub mod digest_auth;
+pub mod expression;
 mod go_duration;
 pub mod in_flight_req;
 pub mod ip_allow_list;
