@@ -13,6 +13,7 @@ mod criterion;
 mod ranges;
 mod strategy;
 
+pub(crate) use criterion::host_of;
 pub use criterion::{SourceCriterion, SourceCriterionConfig};
 pub use ranges::IpRanges;
 pub use strategy::{ClientIp, IpStrategy, IpStrategyConfig};
