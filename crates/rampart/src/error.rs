@@ -64,9 +64,63 @@ impl RequestError {
 
     /// The response the client gets: the status and its reason phrase as the body, as Traefik's
     /// `http.StatusText` answers. The reason stays in the log.
+    ///
+    /// The error itself rides along in the response extensions, so that middlewares further out
+    /// (`retry`, `buffering`, `circuitBreaker`, access logs) can tell a failure rampart produced
+    /// from an answer an upstream sent: see [`RequestError::of`].
     pub fn into_response(self) -> Response {
         tracing::debug!(source = %self.source, status = self.status.as_u16(), reason = %self.reason, "request failed");
-        status_response(self.status)
+        let mut res = status_response(self.status);
+        res.extensions_mut().insert(self);
+        res
+    }
+
+    /// The error a response was made from by [`RequestError::into_response`], if any.
+    ///
+    /// ```
+    /// use rampart::error::{ErrorSource, RequestError};
+    /// let res = RequestError::new(ErrorSource::Upstream, http::StatusCode::BAD_GATEWAY, "refused")
+    ///     .into_response();
+    /// assert_eq!(RequestError::of(&res).map(|e| e.source), Some(ErrorSource::Upstream));
+    /// ```
+    pub fn of<B>(res: &http::Response<B>) -> Option<&RequestError> {
+        res.extensions().get::<RequestError>()
+    }
+}
+
+/// How far a request got when the connection to the upstream failed.
+///
+/// The service layer marks the error responses it makes for network failures with this
+/// extension ([`NetworkError::mark`]); `retry` replays a request only when it is
+/// [`NetworkError::NotSent`] (Traefik retries only when no byte was written to the server), and
+/// `circuitBreaker`/`buffering` count it as a network error whatever the status.
+///
+/// ```
+/// use rampart::error::{ErrorSource, NetworkError, RequestError};
+/// let mut res = RequestError::new(ErrorSource::Upstream, http::StatusCode::BAD_GATEWAY, "refused")
+///     .into_response();
+/// NetworkError::NotSent.mark(&mut res);
+/// assert_eq!(NetworkError::of(&res), Some(NetworkError::NotSent));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NetworkError {
+    /// Nothing of the request reached the upstream (refused, DNS failure, TLS handshake failure,
+    /// no healthy server): replaying it cannot do anything twice.
+    NotSent,
+    /// The request was (at least partly) written, then the connection failed or timed out.
+    AfterSent,
+}
+
+impl NetworkError {
+    /// Marks `res` as the answer to this network failure.
+    pub fn mark<B>(self, res: &mut http::Response<B>) {
+        res.extensions_mut().insert(self);
+    }
+
+    /// The network failure `res` answers, if it is marked.
+    pub fn of<B>(res: &http::Response<B>) -> Option<NetworkError> {
+        res.extensions().get::<NetworkError>().copied()
     }
 }
 

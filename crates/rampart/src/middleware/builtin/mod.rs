@@ -3,9 +3,99 @@
 //! Each type lives in its own file with its config struct (decoded with Traefik's
 //! case-insensitive keys, unknown keys rejected) and its constructor.
 
-use super::Registry;
+use std::sync::Arc;
+
+use super::{Middleware, Registry};
+
+mod auth_users;
+pub mod basic_auth;
+pub mod buffering;
+pub mod digest_auth;
+pub mod error_pages;
+pub mod expression;
+mod go_duration;
+pub mod in_flight_req;
+pub mod ip_allow_list;
+pub mod pass_tls_client_cert;
+mod password_hash;
+pub mod rate_limit;
+pub mod retry;
+pub mod source;
+mod status_ranges;
+#[cfg(test)]
+mod test_support_b;
 
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
-    let _ = registry;
+    fn shared<M: Middleware>(m: M) -> Arc<dyn Middleware> {
+        Arc::new(m)
+    }
+    registry.register("rateLimit", |cfg: rate_limit::RateLimitConfig, _ctx| {
+        Ok(shared(rate_limit::RateLimit::new(&cfg)?))
+    });
+    registry.register(
+        "ipAllowList",
+        |cfg: ip_allow_list::IpAllowListConfig, _ctx| {
+            Ok(shared(ip_allow_list::IpAllowList::new(&cfg)?))
+        },
+    );
+    registry.register(
+        "ipWhiteList",
+        |cfg: ip_allow_list::IpWhiteListConfig, _ctx| {
+            tracing::warn!("middleware type ipWhiteList is deprecated, use ipAllowList");
+            Ok(shared(ip_allow_list::IpAllowList::new(&cfg.into())?))
+        },
+    );
+    registry.register(
+        "inFlightReq",
+        |cfg: in_flight_req::InFlightReqConfig, _ctx| {
+            Ok(shared(in_flight_req::InFlightReq::new(&cfg)?))
+        },
+    );
+    registry.register("basicAuth", |cfg: basic_auth::BasicAuthConfig, _ctx| {
+        Ok(shared(basic_auth::BasicAuth::new(&cfg)?))
+    });
+    registry.register("digestAuth", |cfg: digest_auth::DigestAuthConfig, _ctx| {
+        Ok(shared(digest_auth::DigestAuth::new(&cfg)?))
+    });
+    registry.register("buffering", |cfg: buffering::BufferingConfig, _ctx| {
+        Ok(shared(buffering::Buffering::new(&cfg)?))
+    });
+    registry.register("retry", |cfg: retry::RetryConfig, _ctx| {
+        Ok(shared(retry::Retry::new(&cfg)?))
+    });
+    registry.register("errors", |cfg: error_pages::ErrorPagesConfig, ctx| {
+        error_pages::build(&cfg, ctx)
+    });
+    registry.register(
+        "passTLSClientCert",
+        |cfg: pass_tls_client_cert::PassTlsClientCertConfig, _ctx| {
+            Ok(pass_tls_client_cert::build(&cfg))
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests_b {
+    use super::*;
+
+    /// Every type of catalogue part B is registered under its Traefik name.
+    #[test]
+    fn part_b_types_are_registered() {
+        let registry = Registry::with_builtins();
+        for name in [
+            "rateLimit",
+            "ipAllowList",
+            "ipWhiteList",
+            "inFlightReq",
+            "basicAuth",
+            "digestAuth",
+            "buffering",
+            "retry",
+            "errors",
+            "passTLSClientCert",
+        ] {
+            assert!(registry.contains(name), "{name} is not registered");
+        }
+    }
 }
