@@ -5,7 +5,22 @@
 
 use super::Registry;
 
+pub mod add_prefix;
+mod go_regex;
+pub mod redirect;
+pub mod replace_path;
+pub mod replace_path_regex;
+pub mod strip_prefix;
+pub mod strip_prefix_regex;
+mod uri_path;
+
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
-    let _ = registry;
+    registry.register("addPrefix", add_prefix::build);
+    registry.register("redirectRegex", redirect::regex::build);
+    registry.register("redirectScheme", redirect::scheme::build);
+    registry.register("replacePath", replace_path::build);
+    registry.register("replacePathRegex", replace_path_regex::build);
+    registry.register("stripPrefix", strip_prefix::build);
+    registry.register("stripPrefixRegex", strip_prefix_regex::build);
 }
