@@ -251,7 +251,7 @@ pub async fn send_tls(
     host: &str,
     mut req: http::Request<Body>,
 ) -> (http::response::Parts, Bytes) {
-    let cfg = ca.client_config(&[b"http/1.1"]);
+    let cfg = ca.client_config(&[]);
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     let https = hyper_rustls::HttpsConnectorBuilder::new()

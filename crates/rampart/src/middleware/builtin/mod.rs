@@ -7,6 +7,7 @@ use super::Registry;
 
 pub mod add_prefix;
 mod go_regex;
+pub mod headers;
 pub mod redirect;
 pub mod replace_path;
 pub mod replace_path_regex;
@@ -17,6 +18,7 @@ mod uri_path;
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
     registry.register("addPrefix", add_prefix::build);
+    registry.register("headers", headers::build);
     registry.register("redirectRegex", redirect::regex::build);
     registry.register("redirectScheme", redirect::scheme::build);
     registry.register("replacePath", replace_path::build);
