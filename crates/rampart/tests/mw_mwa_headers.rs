@@ -35,6 +35,16 @@ impl Endpoint for App {
     }
 }
 
+/// (options, extra request headers, expected response headers).
+type PreflightCase = (String, Vec<(&'static str, &'static str)>, Vec<&'static str>);
+/// (options, app response headers, request headers, expected response headers).
+type ResponseCase = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+);
+
 fn mw(json: &str) -> Arc<dyn Middleware> {
     build("headers", json).unwrap()
 }
@@ -156,7 +166,7 @@ async fn custom_response_headers_set_and_delete() {
 #[tokio::test]
 async fn cors_preflights_traefik_table() {
     let methods = r#""accessControlAllowMethods": ["GET", "OPTIONS", "PUT"]"#;
-    let cases: Vec<(String, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<PreflightCase> = vec![
         (
             format!(r#"{{{methods}, "accessControlAllowOriginList": ["https://foo.bar.org"], "accessControlMaxAge": 600}}"#),
             vec![("access-control-request-headers", "origin")],
@@ -234,14 +244,10 @@ async fn options_without_origin_or_method_is_not_a_preflight() {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one table of Traefik cases")]
 async fn cors_responses_traefik_table() {
     let origin = ("origin", "https://foo.bar.org");
-    let cases: Vec<(
-        &str,
-        Vec<(&'static str, &'static str)>,
-        Vec<(&str, &str)>,
-        Vec<&str>,
-    )> = vec![
+    let cases: Vec<ResponseCase> = vec![
         (
             r#"{"accessControlAllowOriginList": ["https://foo.bar.org"]}"#,
             vec![],
