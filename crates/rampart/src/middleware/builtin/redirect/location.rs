@@ -41,9 +41,46 @@ fn header_value(location: &str) -> HeaderValue {
     HeaderValue::from_str(&out).unwrap_or_else(|_| HeaderValue::from_static("/"))
 }
 
+/// Whether Go's `url.Parse` accepts `url` for the cases a replacement can get wrong: every `%`
+/// starts a valid escape, and the host has no escaped ASCII byte but `%25` (Go's `encodeHost`).
+pub(super) fn parses_as_go_url(url: &str) -> bool {
+    let b = url.as_bytes();
+    let hex = |c: u8| c.is_ascii_hexdigit();
+    let escapes_ok = b
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'%')
+        .all(|(i, _)| {
+            b.get(i + 1).copied().is_some_and(hex) && b.get(i + 2).copied().is_some_and(hex)
+        });
+    if !escapes_ok {
+        return false;
+    }
+    let Some(after_scheme) = url.find("://").map(|i| &url[i + 3..]) else {
+        return true;
+    };
+    let host = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h).as_bytes();
+    host.iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'%')
+        .all(|(i, _)| {
+            &host[i..(i + 3).min(host.len())] == b"%25"
+                || host.get(i + 1).is_some_and(|c| *c >= b'8')
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go_url_parse_rules() {
+        assert!(parses_as_go_url("https://foo.com/a%2Fb"));
+        assert!(!parses_as_go_url("http://192.168.0.%31/"));
+        assert!(!parses_as_go_url("http://a.test/%zz"));
+        assert!(parses_as_go_url("http://a%25b.test/"));
+    }
 
     #[test]
     fn location_never_carries_control_bytes() {

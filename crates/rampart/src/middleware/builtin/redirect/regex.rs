@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
+use http::StatusCode;
 use serde::Deserialize;
 
 use super::super::go_regex;
 use super::{location, target};
+use crate::error::{ErrorSource, RequestError};
 use crate::middleware::{BoxFuture, BuildContext, BuildError, Middleware, Next};
 use crate::{Request, Response};
 
@@ -86,6 +88,15 @@ impl Middleware for RedirectRegex {
             return next.run(req);
         }
         let new = new.into_owned();
+        if !location::parses_as_go_url(&new) {
+            // Traefik's error handler answers 502 when the rewritten URL does not parse.
+            let err = RequestError::new(
+                ErrorSource::Internal,
+                StatusCode::BAD_GATEWAY,
+                format!("redirectRegex: rewritten URL {new:?} does not parse"),
+            );
+            return Box::pin(async move { err.into_response() });
+        }
         let status = location::status(&req, self.permanent);
         Box::pin(async move { location::redirect(&new, status) })
     }
