@@ -36,6 +36,7 @@ async fn outcome(json_type: (&str, &str), req: Request) -> (u16, Option<String>,
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one table of Traefik cases")]
 async fn redirect_scheme_traefik_table() {
     // (options, method, absolute URL, headers, TLS, status, Location)
     type Case = (
@@ -316,7 +317,7 @@ async fn redirect_scheme_traefik_table() {
 #[tokio::test]
 async fn redirect_scheme_validates_options() {
     for (json, key) in [
-        (r#"{}"#, "`scheme`"),
+        ("{}", "`scheme`"),
         (r#"{"scheme": "ht tp"}"#, "`scheme`"),
         (r#"{"scheme": "https", "port": "abc"}"#, "`port`"),
         (r#"{"scheme": "https", "port": "70000"}"#, "`port`"),
@@ -328,6 +329,7 @@ async fn redirect_scheme_validates_options() {
 }
 
 #[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one table of Traefik cases")]
 async fn redirect_regex_traefik_table() {
     type Case = (
         &'static str,
