@@ -6,11 +6,13 @@
 use super::Registry;
 
 pub mod add_prefix;
+pub mod compress;
 mod go_regex;
 pub mod headers;
 pub mod redirect;
 pub mod replace_path;
 pub mod replace_path_regex;
+mod sniff;
 pub mod strip_prefix;
 pub mod strip_prefix_regex;
 mod uri_path;
@@ -18,6 +20,7 @@ mod uri_path;
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
     registry.register("addPrefix", add_prefix::build);
+    registry.register("compress", compress::build);
     registry.register("headers", headers::build);
     registry.register("redirectRegex", redirect::regex::build);
     registry.register("redirectScheme", redirect::scheme::build);
