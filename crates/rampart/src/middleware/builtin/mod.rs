@@ -7,6 +7,7 @@ use super::Registry;
 
 pub mod add_prefix;
 pub mod compress;
+pub mod content_type;
 mod go_regex;
 pub mod headers;
 pub mod redirect;
@@ -21,6 +22,7 @@ mod uri_path;
 pub(super) fn register_all(registry: &mut Registry) {
     registry.register("addPrefix", add_prefix::build);
     registry.register("compress", compress::build);
+    registry.register("contentType", content_type::build);
     registry.register("headers", headers::build);
     registry.register("redirectRegex", redirect::regex::build);
     registry.register("redirectScheme", redirect::scheme::build);

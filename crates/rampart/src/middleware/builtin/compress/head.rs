@@ -12,7 +12,7 @@ use http_body::{Body as _, Frame, SizeHint};
 use crate::{Body, BoxError};
 
 /// Why reading the head stopped.
-pub(super) enum Stop {
+pub(in crate::middleware::builtin) enum Stop {
     /// `need` bytes were read.
     Full,
     /// The upstream has nothing more for now (a streaming response): decide with what we have,
@@ -26,7 +26,7 @@ pub(super) enum Stop {
 
 /// Reads from `body` until `need` bytes, the end, an error, or the upstream going idle after
 /// some data.
-pub(super) async fn read(body: &mut Body, need: usize) -> (Bytes, Stop) {
+pub(in crate::middleware::builtin) async fn read(body: &mut Body, need: usize) -> (Bytes, Stop) {
     let mut buf = BytesMut::new();
     let stop = poll_fn(|cx| {
         loop {
@@ -50,7 +50,7 @@ pub(super) async fn read(body: &mut Body, need: usize) -> (Bytes, Stop) {
 }
 
 /// `head`, then what `stop` left: the rest of the body, the trailers, or the error.
-pub(super) fn rejoin(head: Bytes, stop: Stop, rest: Body) -> Body {
+pub(in crate::middleware::builtin) fn rejoin(head: Bytes, stop: Stop, rest: Body) -> Body {
     let (trailers, error, rest) = match stop {
         Stop::Full | Stop::Idle => (None, None, Some(rest)),
         Stop::End(t) => (t, None, None),

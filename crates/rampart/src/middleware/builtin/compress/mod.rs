@@ -17,7 +17,7 @@
 
 mod body;
 mod encoder;
-mod head;
+pub(super) mod head;
 mod negotiate;
 
 use std::sync::Arc;
