@@ -102,7 +102,10 @@ impl Middleware for ContentType {
     clippy::needless_pass_by_value,
     reason = "the registry hands over the decoded config by value"
 )]
-#[expect(clippy::unnecessary_wraps, reason = "the registry signature returns a Result")]
+#[expect(
+    clippy::unnecessary_wraps,
+    reason = "the registry signature returns a Result"
+)]
 pub(crate) fn build(
     config: ContentTypeConfig,
     _ctx: &dyn BuildContext,
