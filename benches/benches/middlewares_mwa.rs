@@ -94,13 +94,13 @@ fn bench(c: &mut Criterion) {
     )];
     let mut g = c.benchmark_group("mwa_request_path");
     g.bench_function("baseline_no_middleware", |b| {
-        b.iter(|| run(&none, &small, request(None)))
+        b.iter(|| run(&none, &small, request(None)));
     });
     g.bench_function("headers_guide_secure_headers", |b| {
-        b.iter(|| run(&headers, &small, request(None)))
+        b.iter(|| run(&headers, &small, request(None)));
     });
     g.bench_function("strip_prefix", |b| {
-        b.iter(|| run(&strip, &small, request(None)))
+        b.iter(|| run(&strip, &small, request(None)));
     });
     g.finish();
 
