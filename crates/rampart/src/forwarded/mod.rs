@@ -4,5 +4,7 @@
 //! what upstreams get) and forwardAuth (which sets what the auth server gets).
 
 mod names;
+mod suppress;
 
 pub use names::{HOP_BY_HOP, MANAGED, is_managed, remove_managed};
+pub use suppress::SuppressForwardedFor;

@@ -25,6 +25,19 @@ mod status_ranges;
 #[cfg(test)]
 mod test_support_b;
 
+pub mod add_prefix;
+pub mod compress;
+pub mod content_type;
+mod go_regex;
+pub mod headers;
+pub mod redirect;
+pub mod replace_path;
+pub mod replace_path_regex;
+mod sniff;
+pub mod strip_prefix;
+pub mod strip_prefix_regex;
+mod uri_path;
+
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
     fn shared<M: Middleware>(m: M) -> Arc<dyn Middleware> {
@@ -73,6 +86,16 @@ pub(super) fn register_all(registry: &mut Registry) {
             Ok(pass_tls_client_cert::build(&cfg))
         },
     );
+    registry.register("addPrefix", add_prefix::build);
+    registry.register("compress", compress::build);
+    registry.register("contentType", content_type::build);
+    registry.register("headers", headers::build);
+    registry.register("redirectRegex", redirect::regex::build);
+    registry.register("redirectScheme", redirect::scheme::build);
+    registry.register("replacePath", replace_path::build);
+    registry.register("replacePathRegex", replace_path_regex::build);
+    registry.register("stripPrefix", strip_prefix::build);
+    registry.register("stripPrefixRegex", strip_prefix_regex::build);
 }
 
 #[cfg(test)]
