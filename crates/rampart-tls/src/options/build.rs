@@ -73,6 +73,14 @@ pub(crate) fn server_config(
     Ok(Arc::new(config))
 }
 
+fn version_of(suite: &SupportedCipherSuite) -> Version {
+    if suite.tls13().is_some() {
+        Version::Tls13
+    } else {
+        Version::Tls12
+    }
+}
+
 struct Ctx<'a> {
     name: &'a str,
     report: &'a mut Report,
@@ -147,7 +155,11 @@ impl Ctx<'_> {
     ) -> Vec<SupportedCipherSuite> {
         let all = rustls::crypto::ring::ALL_CIPHER_SUITES;
         if spec.cipher_suites.is_empty() {
-            return all.to_vec();
+            return all
+                .iter()
+                .filter(|s| versions.contains(&version_of(s)))
+                .copied()
+                .collect();
         }
         let (mut tls12, mut tls13) = (Vec::new(), Vec::new());
         for (i, name) in spec.cipher_suites.iter().enumerate() {
@@ -189,10 +201,11 @@ impl Ctx<'_> {
                 self.errors.push(e);
             }
         }
-        if !versions.contains(&Version::Tls13) {
-            tls13.clear();
-        }
-        tls13.into_iter().chain(tls12).collect()
+        tls13
+            .into_iter()
+            .chain(tls12)
+            .filter(|s| versions.contains(&version_of(s)))
+            .collect()
     }
 
     /// `curvePreferences`, in the order given; ring's defaults when empty or when nothing

@@ -16,3 +16,6 @@ pub use build::DEFAULT_ALPN;
 pub use client_auth::CLIENT_AUTH_TYPES;
 pub use set::OptionsSet;
 pub use spec::{ClientAuthSpec, TlsOptionsSpec};
+
+#[cfg(test)]
+mod tests;
