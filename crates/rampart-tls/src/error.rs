@@ -132,7 +132,11 @@ pub enum AcceptError {
     Timeout(Duration),
     /// The handshake failed: I/O error, malformed `ClientHello`, no common protocol version or
     /// cipher suite, client certificate refused, no certificate under `sniStrict`, ….
-    #[error("TLS handshake failed (SNI {server_name:?}, TLS options {options:?}): {source}")]
+    #[error(
+        "TLS handshake failed (SNI {}, TLS options {}): {source}",
+        or_none(server_name.as_deref()),
+        or_none(options.as_deref())
+    )]
     Handshake {
         /// The SNI the client sent, if the `ClientHello` was read.
         server_name: Option<String>,
@@ -144,7 +148,10 @@ pub enum AcceptError {
     },
     /// The TLS options chosen for this SNI could not be built, so the handshake was refused
     /// rather than served with weaker options (Traefik closes such connections too).
-    #[error("TLS handshake refused (SNI {server_name:?}): TLS options {options:?} are unusable")]
+    #[error(
+        "TLS handshake refused (SNI {}): TLS options {options:?} are unusable",
+        or_none(server_name.as_deref())
+    )]
     Refused {
         /// The SNI the client sent.
         server_name: Option<String>,
@@ -153,11 +160,18 @@ pub enum AcceptError {
     },
     /// Not a failure: an ACME server's TLS-ALPN-01 validation handshake completed with the
     /// challenge certificate, and the connection was closed as RFC 8737 §3 asks.
-    #[error("TLS-ALPN-01 challenge answered for {server_name:?}; connection closed")]
+    #[error(
+        "TLS-ALPN-01 challenge answered for {}; connection closed",
+        or_none(server_name.as_deref())
+    )]
     AcmeChallengeAnswered {
         /// The domain being validated.
         server_name: Option<String>,
     },
+}
+
+fn or_none(value: Option<&str>) -> String {
+    value.map_or_else(|| "none".to_owned(), |v| format!("{v:?}"))
 }
 
 impl AcceptError {

@@ -130,3 +130,59 @@ impl HostOptionsBuilder {
         (out, warnings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(pairs: &[(&str, &str)]) -> (HostOptions, Vec<Warning>) {
+        let mut b = HostOptions::builder();
+        for (h, o) in pairs {
+            b.add(h, o);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn exact_then_one_label_wildcard_then_default() {
+        let (hosts, warnings) = build(&[
+            ("*.example.test", "wild@file"),
+            ("a.example.test", "exact@file"),
+        ]);
+        assert!(warnings.is_empty());
+        assert_eq!(&*hosts.options_for(Some("a.example.test")), "exact@file");
+        assert_eq!(&*hosts.options_for(Some("b.example.test")), "wild@file");
+        assert_eq!(&*hosts.options_for(Some("x.b.example.test")), "default");
+        assert_eq!(&*hosts.options_for(Some("example.test")), "default");
+    }
+
+    #[test]
+    fn hosts_are_normalized_when_added_and_when_looked_up() {
+        let (hosts, _) = build(&[("Admin.Example.TEST.", "mtls@file")]);
+        for sni in [
+            "admin.example.test",
+            "ADMIN.EXAMPLE.TEST",
+            "admin.example.test.",
+        ] {
+            assert_eq!(&*hosts.options_for(Some(sni)), "mtls@file", "{sni}");
+        }
+        assert_eq!(
+            hosts.entries(),
+            [("admin.example.test".to_owned(), Arc::from("mtls@file"))]
+        );
+    }
+
+    #[test]
+    fn the_same_options_twice_is_not_a_conflict_but_different_ones_are() {
+        let (hosts, warnings) = build(&[
+            ("a.example.test", "x@file"),
+            ("a.example.test", "x@file"),
+            ("b.example.test", "x@file"),
+            ("b.example.test", "default"),
+        ]);
+        assert_eq!(&*hosts.options_for(Some("a.example.test")), "x@file");
+        assert_eq!(&*hosts.options_for(Some("b.example.test")), "default");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].subject, "host \"b.example.test\"");
+    }
+}

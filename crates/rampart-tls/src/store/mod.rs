@@ -165,11 +165,11 @@ impl CertStore {
                 main: main.clone(),
             },
         );
-        let info = entry.info(false);
         let mut state = self.lock();
-        state.acme.insert((resolver, main), entry);
+        state.acme.insert((resolver, main), entry.clone());
         self.publish(&state);
-        info
+        // It may have become the default (`defaultGeneratedCert`).
+        entry.info(Arc::ptr_eq(self.live.load().default_entry(), &entry))
     }
 
     /// Removes an ACME certificate; whether it was there.
@@ -220,7 +220,14 @@ impl CertStore {
     }
 
     fn publish(&self, state: &State) {
-        self.live.store(Arc::new(state.snapshot()));
+        let snapshot = state.snapshot();
+        tracing::debug!(
+            files = state.files.len(),
+            acme = state.acme.len(),
+            default = snapshot.default_entry().cert.subject(),
+            "certificate store swapped"
+        );
+        self.live.store(Arc::new(snapshot));
     }
 }
 

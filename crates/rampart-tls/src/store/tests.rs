@@ -231,7 +231,7 @@ fn the_default_is_generated_once_configured_or_taken_from_acme() {
     assert!(store.load_files(&[], &stores).is_ok());
     assert_eq!(store.default_cert().cert[0], generated.cert[0]);
     let acme = ca.server_cert(&["example.test", "*.example.test"]);
-    store
+    let info = store
         .upsert_acme_pem(
             "le",
             "example.test",
@@ -239,6 +239,7 @@ fn the_default_is_generated_once_configured_or_taken_from_acme() {
             acme.key_pem.as_bytes(),
         )
         .unwrap();
+    assert!(info.is_default);
     assert_eq!(store.default_cert().cert[0], acme.cert_der);
 }
 
