@@ -89,9 +89,13 @@ pub struct HostOptionsBuilder {
 }
 
 impl HostOptionsBuilder {
-    /// Records that a TLS router for `host` uses the options named `options` (`default` for
-    /// routers without `tls.options`).
+    /// Records that a TLS router for `host` uses the options named `options` (`default`, or
+    /// an empty name, for routers without `tls.options`).
     pub fn add(&mut self, host: &str, options: &str) -> &mut Self {
+        let options = match options.trim() {
+            "" => DEFAULT_NAME,
+            name => name,
+        };
         self.hosts
             .entry(normalize(host.trim()).into_owned())
             .or_default()
@@ -179,7 +183,9 @@ mod tests {
             ("a.example.test", "x@file"),
             ("b.example.test", "x@file"),
             ("b.example.test", "default"),
+            ("c.example.test", ""),
         ]);
+        assert_eq!(&*hosts.options_for(Some("c.example.test")), "default");
         assert_eq!(&*hosts.options_for(Some("a.example.test")), "x@file");
         assert_eq!(&*hosts.options_for(Some("b.example.test")), "default");
         assert_eq!(warnings.len(), 1);
