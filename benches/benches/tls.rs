@@ -37,9 +37,9 @@ fn spec_of(cert: &TestCert) -> CertificateSpec {
     )
 }
 
-/// The acceptor configuration of a proxy for a few hundred sites: `target` among 1,000 exact
+/// The acceptor of a proxy for a few hundred sites: `target` among 1,000 exact
 /// and 100 wildcard certificates, 200 hosts mapped to options.
-fn busy(ca: &TestCa, target: &TestCert) -> AcceptorConfig {
+fn busy(ca: &TestCa, target: &TestCert) -> TlsAcceptor {
     let mut certificates: Vec<CertificateSpec> = (0..1000)
         .map(|i| spec_of(&ca.server_cert(&[&format!("host-{i}.example.test")])))
         .collect();
@@ -59,7 +59,7 @@ fn busy(ca: &TestCa, target: &TestCert) -> AcceptorConfig {
     let (config, report) =
         AcceptorConfig::build(&spec, &hosts, &store, Arc::new(AlpnChallengeCerts::new()));
     assert!(report.is_ok(), "{:?}", report.errors);
-    config
+    TlsAcceptor::new(config)
 }
 
 fn server_config(config: &AcceptorConfig) -> Arc<ServerConfig> {
@@ -135,7 +135,7 @@ fn handshakes(c: &mut Criterion) {
         .sample_size(30)
         .measurement_time(Duration::from_secs(8));
     for (label, cert) in [("ecdsa_p256", &ecdsa), ("rsa2048", &rsa)] {
-        let server = server_config(&busy(&ca, cert));
+        let server = server_config(&busy(&ca, cert).config());
         // A fresh client config per handshake has no session to resume: full handshakes.
         group.bench_function(format!("full_tls13/{label}"), |b| {
             b.iter_custom(|iters| {
@@ -170,8 +170,7 @@ fn handshakes(c: &mut Criterion) {
 fn acceptor(c: &mut Criterion) {
     let ca = TestCa::new("bench ca");
     let ecdsa = ca.server_cert(&[HOST]);
-    let config = busy(&ca, &ecdsa);
-    let acceptor = TlsAcceptor::new(config);
+    let acceptor = busy(&ca, &ecdsa);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
@@ -220,8 +219,8 @@ fn acceptor(c: &mut Criterion) {
 
 fn lookup(c: &mut Criterion) {
     let ca = TestCa::new("bench ca");
-    let config = busy(&ca, &ca.server_cert(&[HOST]));
-    let store = config.store();
+    let acceptor = busy(&ca, &ca.server_cert(&[HOST]));
+    let store = acceptor.config().store().clone();
     let mut group = c.benchmark_group("cert_store/lookup");
     for (label, name) in [
         ("exact", "host-500.example.test"),

@@ -71,4 +71,4 @@ pub use report::{Report, Warning};
 pub use resolver::Resolver;
 pub use source::FileOrPem;
 pub use spec::{CertificateSpec, DEFAULT_NAME, GeneratedCertSpec, StoreSpec, TlsSpec};
-pub use store::CertStore;
+pub use store::{CertStore, FileCerts};

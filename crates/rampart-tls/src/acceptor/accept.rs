@@ -64,8 +64,10 @@ impl TlsAcceptor {
     /// enough that stalled connections (attack case G2) do not pile up.
     pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-    /// An acceptor serving `config`.
-    pub fn new(config: AcceptorConfig) -> Self {
+    /// An acceptor serving `config` (and, if it was [built](AcceptorConfig::build), its file
+    /// certificates).
+    pub fn new(mut config: AcceptorConfig) -> Self {
+        config.publish_files();
         TlsAcceptor {
             config: Arc::new(ArcSwap::from_pointee(config)),
             handshake_timeout: Self::DEFAULT_HANDSHAKE_TIMEOUT,
@@ -79,8 +81,10 @@ impl TlsAcceptor {
         self
     }
 
-    /// Replaces the configuration for the handshakes that start from now on.
-    pub fn swap(&self, config: AcceptorConfig) {
+    /// Replaces the configuration (and, if it was [built](AcceptorConfig::build), the file
+    /// certificates) for the handshakes that start from now on.
+    pub fn swap(&self, mut config: AcceptorConfig) {
+        config.publish_files();
         self.config.store(Arc::new(config));
     }
 

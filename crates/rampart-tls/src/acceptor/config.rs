@@ -10,7 +10,8 @@ use crate::challenge::ACME_TLS_ALPN;
 use crate::options::OptionsSet;
 use crate::resolver::{ChallengeResolver, FixedResolver, offers_acme_tls};
 use crate::{
-    CertStore, ChallengeCerts, HostOptions, HostOptionsBuilder, Report, TlsSpec, provider,
+    CertStore, ChallengeCerts, FileCerts, HostOptions, HostOptionsBuilder, Report, TlsSpec,
+    provider,
 };
 
 /// The certificate store, the built TLS options, the host → options map and the TLS-ALPN-01
@@ -34,6 +35,8 @@ pub struct AcceptorConfig {
     options: OptionsSet,
     hosts: HostOptions,
     challenge: Arc<ServerConfig>,
+    /// File certificates to serve from `store` once this configuration goes live.
+    files: Option<FileCerts>,
 }
 
 /// What to do with one `ClientHello`.
@@ -65,19 +68,23 @@ impl AcceptorConfig {
             options,
             hosts,
             challenge: challenge_config(challenges),
+            files: None,
         }
     }
 
-    /// Loads a configuration's `tls` section: file certificates and the default certificate
-    /// into `store` (ACME's stay), every options object, and the host → options map of its TLS
-    /// routers. Everything wrong is in the report; what works is served.
+    /// Builds a configuration's `tls` section — file certificates and the default certificate,
+    /// every options object, the host → options map of its TLS routers — without changing
+    /// anything yet: the file certificates replace the store's when the configuration is given
+    /// to [`TlsAcceptor::new`](crate::TlsAcceptor::new) or
+    /// [`swap`](crate::TlsAcceptor::swap) (ACME's stay). Everything wrong is in the report;
+    /// what works will be served.
     pub fn build(
         spec: &TlsSpec,
         hosts: &HostOptionsBuilder,
         store: &Arc<CertStore>,
         challenges: Arc<dyn ChallengeCerts>,
     ) -> (Self, Report) {
-        let mut report = store.load_files(&spec.certificates, &spec.stores);
+        let (files, mut report) = CertStore::prepare_files(&spec.certificates, &spec.stores);
         let (options, options_report) = OptionsSet::build(&spec.options, store, challenges.clone());
         report.merge(options_report);
         let (hosts, warnings) = hosts.build();
@@ -92,7 +99,16 @@ impl AcceptorConfig {
                 );
             }
         }
-        (Self::new(store.clone(), options, hosts, challenges), report)
+        let mut config = Self::new(store.clone(), options, hosts, challenges);
+        config.files = Some(files);
+        (config, report)
+    }
+
+    /// Serves the file certificates this configuration was built with (once).
+    pub(crate) fn publish_files(&mut self) {
+        if let Some(files) = self.files.take() {
+            self.store.set_files(files);
+        }
     }
 
     /// The certificate store.

@@ -58,6 +58,26 @@ pub struct CertStore {
     state: Mutex<State>,
 }
 
+/// A configuration's file certificates and default-certificate choice, loaded and checked by
+/// [`CertStore::prepare_files`], to be served by [`CertStore::set_files`].
+#[derive(Debug, Clone, Default)]
+pub struct FileCerts {
+    files: Vec<Arc<Entry>>,
+    default: DefaultChoice,
+}
+
+impl FileCerts {
+    /// How many certificates (not counting the default).
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
 /// What the snapshots are built from.
 #[derive(Debug, Default)]
 struct State {
@@ -96,15 +116,27 @@ impl CertStore {
 
     /// Replaces the file-configured certificates and the default-certificate choice with those
     /// of a (re)loaded configuration: `tls.certificates` and `tls.stores`. ACME certificates
-    /// stay.
-    ///
-    /// A certificate that cannot be loaded is left out and reported; the others are served. A
-    /// `defaultCertificate` that cannot be loaded is reported and the generated default serves.
+    /// stay. [`prepare_files`](Self::prepare_files) then [`set_files`](Self::set_files).
     pub fn load_files(
         &self,
         certificates: &[CertificateSpec],
         stores: &BTreeMap<String, StoreSpec>,
     ) -> Report {
+        let (files, report) = Self::prepare_files(certificates, stores);
+        self.set_files(files);
+        report
+    }
+
+    /// Reads and checks a configuration's certificates without serving them yet, so that a
+    /// reload can be built completely before anything changes.
+    ///
+    /// A certificate that cannot be loaded is left out and reported; the others will be
+    /// served. A `defaultCertificate` that cannot be loaded is reported and the generated
+    /// default will serve.
+    pub fn prepare_files(
+        certificates: &[CertificateSpec],
+        stores: &BTreeMap<String, StoreSpec>,
+    ) -> (FileCerts, Report) {
         let mut report = Report::default();
         let now = SystemTime::now();
         let mut files = Vec::new();
@@ -134,11 +166,16 @@ impl CertStore {
             }
         }
         let default = default_choice(stores, now, &mut report);
+        (FileCerts { files, default }, report)
+    }
+
+    /// Serves prepared file certificates (and their default choice) in place of the current
+    /// ones, atomically.
+    pub fn set_files(&self, files: FileCerts) {
         let mut state = self.lock();
-        state.files = files;
-        state.default = default;
+        state.files = files.files;
+        state.default = files.default;
         self.publish(&state);
-        report
     }
 
     /// Adds or replaces the certificate an ACME resolver obtained for the order whose main

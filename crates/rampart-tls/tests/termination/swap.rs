@@ -153,3 +153,32 @@ async fn established_connections_survive_certificate_and_configuration_swaps() {
         before.cert_der
     );
 }
+
+#[tokio::test]
+async fn a_built_configuration_changes_nothing_until_it_is_swapped_in() {
+    let ca = TestCa::new("swap ca");
+    let old = ca.server_cert(&["build.example.test"]);
+    let new = ca.server_cert(&["build.example.test"]);
+    let s = setup(&spec_with(&[&old], &[]), &[]);
+    let server = Server::start(s.acceptor.clone()).await;
+    let client = Client::trusting(&ca);
+
+    // Built (say, for a reload that another part of the configuration then rejects)…
+    let (config, report) = config_for(&spec_with(&[&new], &[]), &[], &s.store, &s.challenges);
+    assert!(report.is_ok());
+    let seen = exchange(server.addr, client.config(), Some("build.example.test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.leaf,
+        old.cert_der.to_vec(),
+        "building alone serves nothing new"
+    );
+
+    // …and swapped in.
+    s.acceptor.swap(config);
+    let seen = exchange(server.addr, client.config(), Some("build.example.test"))
+        .await
+        .unwrap();
+    assert_eq!(seen.leaf, new.cert_der.to_vec());
+}
