@@ -113,7 +113,29 @@ impl TestCa {
         self.leaf(&[cn], ExtendedKeyUsagePurpose::ClientAuth)
     }
 
+    /// A server certificate for `names` whose key is `key_pem` (PKCS#8 PEM: ECDSA P-256/P-384,
+    /// Ed25519 or RSA), signed by this CA. rcgen cannot generate RSA keys with ring, so tests
+    /// that need one bring it from `fixtures/`.
+    ///
+    /// The returned [`TestCert::key_pem`] is `key_pem` as given.
+    pub fn server_cert_with_key(&self, names: &[&str], key_pem: &str) -> TestCert {
+        let key = KeyPair::from_pem(key_pem).expect("a PKCS#8 key rcgen can sign with");
+        let mut cert = self.leaf_with_key(names, ExtendedKeyUsagePurpose::ServerAuth, &key);
+        key_pem.clone_into(&mut cert.key_pem);
+        cert
+    }
+
     fn leaf(&self, names: &[&str], usage: ExtendedKeyUsagePurpose) -> TestCert {
+        let key = KeyPair::generate().expect("key generation");
+        self.leaf_with_key(names, usage, &key)
+    }
+
+    fn leaf_with_key(
+        &self,
+        names: &[&str],
+        usage: ExtendedKeyUsagePurpose,
+        key: &KeyPair,
+    ) -> TestCert {
         let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
         let mut params = CertificateParams::new(names.clone()).expect("valid names");
         if let Some(first) = names.first() {
@@ -122,8 +144,7 @@ impl TestCa {
                 .push(DnType::CommonName, first.as_str());
         }
         params.extended_key_usages = vec![usage];
-        let key = KeyPair::generate().expect("key generation");
-        let cert = params.signed_by(&key, &self.issuer).expect("signing");
+        let cert = params.signed_by(key, &self.issuer).expect("signing");
         TestCert {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
