@@ -76,7 +76,7 @@ pub(crate) fn tls_config(spec: &AcmeResolverSpec) -> Result<rustls::ClientConfig
         Some(n) if !n.is_empty() => Some(n.clone()),
         _ => spec.env.get("LEGO_CA_SERVER_NAME")?,
     };
-    let mut cfg = match server_name {
+    let cfg = match server_name {
         None => builder.with_root_certificates(roots).with_no_client_auth(),
         Some(name) => {
             let name = ServerName::try_from(name.clone())
@@ -93,7 +93,6 @@ pub(crate) fn tls_config(spec: &AcmeResolverSpec) -> Result<rustls::ClientConfig
                 .with_no_client_auth()
         }
     };
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(cfg)
 }
 

