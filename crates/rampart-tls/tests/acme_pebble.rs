@@ -12,7 +12,7 @@ use rampart_tls::acme::{
     AcmeManager, AcmeResolverSpec, AcmeStorage, CertFacts, CertificateSink, ChallengeMaps,
     ChallengeSpec, DnsChallengeSpec, DomainRequest, Env, KeyType, RetrySpec,
 };
-use rig::{DnsBackend, Rig, RigOptions};
+use rig::{Rig, RigOptions};
 use tokio::sync::mpsc;
 
 /// Every certificate handed to the sink.
@@ -174,4 +174,91 @@ async fn wildcard_and_apex_via_rfc2136_then_tls_handshake_then_restart_without_n
     assert_eq!(stored.certificates.len(), 1);
     assert_eq!(stored.certificates[0].certificate, chain.as_bytes());
     task.abort();
+}
+
+/// A self-signed certificate for `names` that expires in `days`.
+fn short_lived(names: &[&str], days: i64) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
+    params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(80);
+    params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_certificate_with_less_than_a_third_left_is_renewed() {
+    logs();
+    let rig = Rig::start(RigOptions::default()).await;
+    let storage_path = rig.dir.path().join("acme.json");
+    let old = DomainRequest::new("renew.example.test", Vec::<String>::new());
+    let (old_chain, old_key) = short_lived(&["renew.example.test"], 10); // 10 of 90 days left
+    AcmeStorage::open(&storage_path)
+        .unwrap()
+        .update("le", |r| r.certificates.push(rampart_tls::acme::StoredCertificate::new(&old, &old_chain, &old_key)))
+        .unwrap();
+
+    let (sink, mut rx) = new_sink();
+    let manager =
+        AcmeManager::new(rfc2136_spec(&rig, &storage_path), AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default())
+            .unwrap();
+    // The old certificate serves until the new one arrives.
+    let (_, first, _) = rx.try_recv().expect("stored certificate handed out at start");
+    assert_eq!(first, old_chain);
+    // Not requested by any router: Traefik renews every stored certificate all the same.
+    let task = manager.spawn();
+    let (domain, chain, _) = next_cert(&mut rx, &rig).await;
+    task.abort();
+    assert_eq!(domain, old);
+    let facts = CertFacts::from_pem(chain.as_bytes()).unwrap();
+    assert_eq!(facts.names, vec!["renew.example.test"]);
+    assert!(facts.not_after > SystemTime::now() + Duration::from_secs(80 * 24 * 3600));
+    let stored = AcmeStorage::open(&storage_path).unwrap().resolver("le");
+    assert_eq!(stored.certificates.len(), 1, "the renewed certificate replaces the old one");
+    assert_eq!(stored.certificates[0].certificate, chain.as_bytes());
+}
+
+/// A TCP proxy in front of the CA that closes the first `fail` connections at once.
+async fn flaky_proxy(target: u16, fail: usize) -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut down, _)) = listener.accept().await {
+            let n = count.fetch_add(1, Ordering::SeqCst);
+            if n < fail {
+                drop(down);
+                continue;
+            }
+            tokio::spawn(async move {
+                if let Ok(mut up) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ca_failing_the_first_attempts_is_retried_with_backoff() {
+    logs();
+    let rig = Rig::start(RigOptions::default()).await;
+    let (proxy, seen) = flaky_proxy(rig.acme_port, 2).await;
+    let storage_path = rig.dir.path().join("acme.json");
+    let mut spec = rfc2136_spec(&rig, &storage_path);
+    spec.ca_server = format!("https://127.0.0.1:{proxy}/dir");
+    let (sink, mut rx) = new_sink();
+    let manager = AcmeManager::new(spec, AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default()).unwrap();
+    manager.set_domains(vec![DomainRequest::new("retry.example.test", Vec::<String>::new())]);
+    let started = std::time::Instant::now();
+    let task = manager.spawn();
+    let (domain, _, _) = next_cert(&mut rx, &rig).await;
+    task.abort();
+    assert_eq!(domain.main, "retry.example.test");
+    assert!(seen.load(std::sync::atomic::Ordering::SeqCst) >= 3, "two refused attempts, then one that went through");
+    // Backoff 200 ms then 400 ms: the success cannot come before both waits.
+    assert!(started.elapsed() >= Duration::from_millis(600));
 }
