@@ -263,6 +263,8 @@ key "{key}" {{ algorithm hmac-sha256; secret "{secret}"; }};
                 &format!("127.0.0.1:{api_port}"),
             ])
             .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            // A and nothing else: pebble must reach the test's HTTP-01/TLS-ALPN-01 servers on 127.0.0.1.
+            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
