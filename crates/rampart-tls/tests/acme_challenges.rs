@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use rampart_tls::acme::{
-    ACME_TLS_ALPN, AcmeManager, AcmeResolverSpec, AcmeStorage, CertFacts, CertificateSink, ChallengeMaps, ChallengeSpec, DomainRequest,
-    Http01Tokens, KeyType, RetrySpec, TlsAlpnCerts,
+    ACME_TLS_ALPN, AcmeManager, AcmeResolverSpec, AcmeStorage, CertFacts, CertificateSink,
+    ChallengeMaps, ChallengeSpec, DomainRequest, Http01Tokens, KeyType, RetrySpec, TlsAlpnCerts,
 };
 use rig::{DnsBackend, Rig, RigOptions};
 use tokio::sync::mpsc;
@@ -36,7 +36,11 @@ async fn obtain(rig: &Rig, spec: AcmeResolverSpec, maps: ChallengeMaps, name: &s
     let (tx, mut rx) = mpsc::unbounded_channel();
     let storage = AcmeStorage::open(&spec.storage).unwrap();
     let manager = AcmeManager::new(spec, storage, Arc::new(Sink(tx)), maps).unwrap();
-    assert!(manager.set_domains(vec![DomainRequest::new(name, Vec::<String>::new())]).is_empty());
+    assert!(
+        manager
+            .set_domains(vec![DomainRequest::new(name, Vec::<String>::new())])
+            .is_empty()
+    );
     let task = manager.spawn();
     let got = tokio::time::timeout(Duration::from_secs(120), rx.recv()).await;
     task.abort();
@@ -45,30 +49,40 @@ async fn obtain(rig: &Rig, spec: AcmeResolverSpec, maps: ChallengeMaps, name: &s
             assert_eq!(d.main, name);
             chain
         }
-        _ => panic!("no certificate within 120 s; pebble log:\n{}", rig.log("pebble")),
+        _ => panic!(
+            "no certificate within 120 s; pebble log:\n{}",
+            rig.log("pebble")
+        ),
     }
 }
 
 /// Serves `/.well-known/acme-challenge/<token>` from the token map on 127.0.0.1:`port`.
 async fn http01_server(port: u16, tokens: Http01Tokens) {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let tokens = tokens.clone();
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
-                    let body = tokens.response_for_path(req.uri().path());
-                    async move {
-                        let rsp = match body {
-                            Some(b) => http::Response::builder()
-                                .header("content-type", "application/octet-stream")
-                                .body(Full::new(Bytes::from(b))),
-                            None => http::Response::builder().status(404).body(Full::new(Bytes::new())),
-                        };
-                        Ok::<_, http::Error>(rsp.unwrap())
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(tcp), svc).await;
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let body = tokens.response_for_path(req.uri().path());
+                        async move {
+                            let rsp = match body {
+                                Some(b) => http::Response::builder()
+                                    .header("content-type", "application/octet-stream")
+                                    .body(Full::new(Bytes::from(b))),
+                                None => http::Response::builder()
+                                    .status(404)
+                                    .body(Full::new(Bytes::new())),
+                            };
+                            Ok::<_, http::Error>(rsp.unwrap())
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                    .await;
             });
         }
     });
@@ -79,8 +93,13 @@ async fn http01_server(port: u16, tokens: Http01Tokens) {
 struct AlpnResolver(TlsAlpnCerts);
 
 impl rustls::server::ResolvesServerCert for AlpnResolver {
-    fn resolve(&self, hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        let acme = hello.alpn().is_some_and(|mut a| a.any(|p| p == ACME_TLS_ALPN));
+    fn resolve(
+        &self,
+        hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let acme = hello
+            .alpn()
+            .is_some_and(|mut a| a.any(|p| p == ACME_TLS_ALPN));
         if !acme {
             return None;
         }
@@ -89,14 +108,18 @@ impl rustls::server::ResolvesServerCert for AlpnResolver {
 }
 
 async fn tls_alpn_server(port: u16, certs: TlsAlpnCerts) {
-    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(AlpnResolver(certs)));
+    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_cert_resolver(Arc::new(AlpnResolver(certs)));
     cfg.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -109,23 +132,59 @@ async fn tls_alpn_server(port: u16, certs: TlsAlpnCerts) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http01_is_answered_from_the_token_map() {
     let http_port = rig::free_port();
-    let rig = Rig::start(RigOptions { dns: DnsBackend::ChallTestSrv, http01_port: http_port, ..RigOptions::default() }).await;
+    let rig = Rig::start(RigOptions {
+        dns: DnsBackend::ChallTestSrv,
+        http01_port: http_port,
+        ..RigOptions::default()
+    })
+    .await;
     let maps = ChallengeMaps::default();
     http01_server(http_port, maps.http01.clone()).await;
-    let chain = obtain(&rig, spec(&rig, ChallengeSpec::Http { entry_point: "web".into() }), maps.clone(), "web.example.test").await;
-    assert_eq!(CertFacts::from_pem(chain.as_bytes()).unwrap().names, vec!["web.example.test"]);
+    let chain = obtain(
+        &rig,
+        spec(
+            &rig,
+            ChallengeSpec::Http {
+                entry_point: "web".into(),
+            },
+        ),
+        maps.clone(),
+        "web.example.test",
+    )
+    .await;
+    assert_eq!(
+        CertFacts::from_pem(chain.as_bytes()).unwrap().names,
+        vec!["web.example.test"]
+    );
     assert!(maps.http01.is_empty(), "tokens are removed after the order");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_alpn01_is_answered_from_the_certificate_map() {
     let tls_port = rig::free_port();
-    let rig = Rig::start(RigOptions { dns: DnsBackend::ChallTestSrv, tlsalpn01_port: tls_port, ..RigOptions::default() }).await;
+    let rig = Rig::start(RigOptions {
+        dns: DnsBackend::ChallTestSrv,
+        tlsalpn01_port: tls_port,
+        ..RigOptions::default()
+    })
+    .await;
     let maps = ChallengeMaps::default();
     tls_alpn_server(tls_port, maps.tls_alpn.clone()).await;
-    let chain = obtain(&rig, spec(&rig, ChallengeSpec::TlsAlpn), maps.clone(), "alpn.example.test").await;
-    assert_eq!(CertFacts::from_pem(chain.as_bytes()).unwrap().names, vec!["alpn.example.test"]);
-    assert!(maps.tls_alpn.is_empty(), "challenge certificates are removed after the order");
+    let chain = obtain(
+        &rig,
+        spec(&rig, ChallengeSpec::TlsAlpn),
+        maps.clone(),
+        "alpn.example.test",
+    )
+    .await;
+    assert_eq!(
+        CertFacts::from_pem(chain.as_bytes()).unwrap().names,
+        vec!["alpn.example.test"]
+    );
+    assert!(
+        maps.tls_alpn.is_empty(),
+        "challenge certificates are removed after the order"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +193,8 @@ async fn a_wildcard_without_dns_challenge_is_refused_and_named() {
     let s = AcmeResolverSpec::new("le", dir.path().join("acme.json"), ChallengeSpec::TlsAlpn);
     let (tx, _rx) = mpsc::unbounded_channel();
     let storage = AcmeStorage::open(&s.storage).unwrap();
-    let manager = AcmeManager::new(s, storage, Arc::new(Sink(tx)), ChallengeMaps::default()).unwrap();
+    let manager =
+        AcmeManager::new(s, storage, Arc::new(Sink(tx)), ChallengeMaps::default()).unwrap();
     let errors = manager.set_domains(vec![
         DomainRequest::new("example.test", ["*.example.test"]),
         DomainRequest::new("ok.example.test", Vec::<String>::new()),
@@ -142,6 +202,9 @@ async fn a_wildcard_without_dns_challenge_is_refused_and_named() {
     ]);
     assert_eq!(errors.len(), 2);
     let text = errors[0].to_string();
-    assert!(text.contains("*.example.test") && text.contains("dnsChallenge"), "{text}");
+    assert!(
+        text.contains("*.example.test") && text.contains("dnsChallenge"),
+        "{text}"
+    );
     assert!(errors[1].to_string().contains("bad..name"));
 }

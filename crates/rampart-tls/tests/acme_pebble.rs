@@ -179,7 +179,9 @@ async fn wildcard_and_apex_via_rfc2136_then_tls_handshake_then_restart_without_n
 /// A self-signed certificate for `names` that expires in `days`.
 fn short_lived(names: &[&str], days: i64) -> (String, String) {
     let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()).unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
+            .unwrap();
     params.not_before = time::OffsetDateTime::now_utc() - time::Duration::days(80);
     params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(days);
     let cert = params.self_signed(&key).unwrap();
@@ -195,15 +197,26 @@ async fn stored_certificate_with_less_than_a_third_left_is_renewed() {
     let (old_chain, old_key) = short_lived(&["renew.example.test"], 10); // 10 of 90 days left
     AcmeStorage::open(&storage_path)
         .unwrap()
-        .update("le", |r| r.certificates.push(rampart_tls::acme::StoredCertificate::new(&old, &old_chain, &old_key)))
+        .update("le", |r| {
+            r.certificates
+                .push(rampart_tls::acme::StoredCertificate::new(
+                    &old, &old_chain, &old_key,
+                ))
+        })
         .unwrap();
 
     let (sink, mut rx) = new_sink();
-    let manager =
-        AcmeManager::new(rfc2136_spec(&rig, &storage_path), AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default())
-            .unwrap();
+    let manager = AcmeManager::new(
+        rfc2136_spec(&rig, &storage_path),
+        AcmeStorage::open(&storage_path).unwrap(),
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
     // The old certificate serves until the new one arrives.
-    let (_, first, _) = rx.try_recv().expect("stored certificate handed out at start");
+    let (_, first, _) = rx
+        .try_recv()
+        .expect("stored certificate handed out at start");
     assert_eq!(first, old_chain);
     // Not requested by any router: Traefik renews every stored certificate all the same.
     let task = manager.spawn();
@@ -214,7 +227,11 @@ async fn stored_certificate_with_less_than_a_third_left_is_renewed() {
     assert_eq!(facts.names, vec!["renew.example.test"]);
     assert!(facts.not_after > SystemTime::now() + Duration::from_secs(80 * 24 * 3600));
     let stored = AcmeStorage::open(&storage_path).unwrap().resolver("le");
-    assert_eq!(stored.certificates.len(), 1, "the renewed certificate replaces the old one");
+    assert_eq!(
+        stored.certificates.len(),
+        1,
+        "the renewed certificate replaces the old one"
+    );
     assert_eq!(stored.certificates[0].certificate, chain.as_bytes());
 }
 
@@ -251,14 +268,26 @@ async fn a_ca_failing_the_first_attempts_is_retried_with_backoff() {
     let mut spec = rfc2136_spec(&rig, &storage_path);
     spec.ca_server = format!("https://127.0.0.1:{proxy}/dir");
     let (sink, mut rx) = new_sink();
-    let manager = AcmeManager::new(spec, AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default()).unwrap();
-    manager.set_domains(vec![DomainRequest::new("retry.example.test", Vec::<String>::new())]);
+    let manager = AcmeManager::new(
+        spec,
+        AcmeStorage::open(&storage_path).unwrap(),
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
+    manager.set_domains(vec![DomainRequest::new(
+        "retry.example.test",
+        Vec::<String>::new(),
+    )]);
     let started = std::time::Instant::now();
     let task = manager.spawn();
     let (domain, _, _) = next_cert(&mut rx, &rig).await;
     task.abort();
     assert_eq!(domain.main, "retry.example.test");
-    assert!(seen.load(std::sync::atomic::Ordering::SeqCst) >= 3, "two refused attempts, then one that went through");
+    assert!(
+        seen.load(std::sync::atomic::Ordering::SeqCst) >= 3,
+        "two refused attempts, then one that went through"
+    );
     // Backoff 200 ms then 400 ms: the success cannot come before both waits.
     assert!(started.elapsed() >= Duration::from_millis(600));
 }
