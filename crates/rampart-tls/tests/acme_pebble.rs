@@ -291,3 +291,36 @@ async fn a_ca_failing_the_first_attempts_is_retried_with_backoff() {
     // Backoff 200 ms then 400 ms: the success cannot come before both waits.
     assert!(started.elapsed() >= Duration::from_millis(600));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traefik_file_with_an_rsa_account_keeps_its_certificates_and_gets_a_new_account() {
+    logs();
+    let rig = Rig::start(RigOptions::default()).await;
+    let storage_path = rig.dir.path().join("acme.json");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/acme/traefik-acme.json");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    // The fixture's resolver is `letsencrypt`; run it under that name against pebble.
+    std::fs::write(&storage_path, text).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&storage_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let mut spec = rfc2136_spec(&rig, &storage_path);
+    spec.name = "letsencrypt".into();
+    spec.email = Some("admin@example.com".into());
+    let (sink, mut rx) = new_sink();
+    let manager = AcmeManager::new(spec, AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default()).unwrap();
+    let (kept, _, _) = rx.try_recv().expect("the user's certificate serves at once");
+    assert_eq!(kept.main, "app.example.com");
+    manager.set_domains(vec![DomainRequest::new("new.example.test", Vec::<String>::new())]);
+    let task = manager.spawn();
+    let (domain, _, _) = next_cert(&mut rx, &rig).await;
+    task.abort();
+    assert_eq!(domain.main, "new.example.test");
+    let stored = AcmeStorage::open(&storage_path).unwrap().resolver("letsencrypt");
+    let mains: Vec<&str> = stored.certificates.iter().map(|c| c.domain.main.as_str()).collect();
+    assert_eq!(mains, ["app.example.com", "new.example.test"], "the user's certificate is kept");
+    let account = stored.account.unwrap();
+    assert!(account.registration.unwrap().uri.starts_with("https://127.0.0.1:"), "registered at this CA");
+    assert!(account.private_key.unwrap().len() < 200, "a P-256 PKCS#8 key replaced the RSA one");
+}
