@@ -25,7 +25,7 @@ impl CertificateSink for Sink {
 
 fn spec(rig: &Rig, challenge: ChallengeSpec) -> AcmeResolverSpec {
     let mut spec = AcmeResolverSpec::new("le", rig.dir.path().join("acme.json"), challenge);
-    spec.ca_server = rig.directory.clone();
+    spec.ca_server.clone_from(&rig.directory);
     spec.ca_certificates = vec![rig.wfe_ca.clone()];
     spec.key_type = KeyType::Ec384;
     spec.retry = RetrySpec::new(Duration::from_millis(200), Duration::from_secs(2));
@@ -42,7 +42,7 @@ async fn obtain(rig: &Rig, spec: AcmeResolverSpec, maps: ChallengeMaps, name: &s
             .is_empty()
     );
     let task = manager.spawn();
-    let got = tokio::time::timeout(Duration::from_secs(120), rx.recv()).await;
+    let got = tokio::time::timeout(Duration::from_mins(2), rx.recv()).await;
     task.abort();
     match got {
         Ok(Some((d, chain))) => {

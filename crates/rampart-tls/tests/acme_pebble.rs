@@ -38,7 +38,7 @@ async fn next_cert(
     rx: &mut mpsc::UnboundedReceiver<(DomainRequest, String, String)>,
     rig: &Rig,
 ) -> (DomainRequest, String, String) {
-    match tokio::time::timeout(Duration::from_secs(120), rx.recv()).await {
+    match tokio::time::timeout(Duration::from_mins(2), rx.recv()).await {
         Ok(Some(c)) => c,
         _ => panic!(
             "no certificate within 120 s; pebble log:\n{}\nnamed log:\n{}",
@@ -63,7 +63,7 @@ fn rfc2136_spec(rig: &Rig, storage: &std::path::Path) -> AcmeResolverSpec {
     let mut dns = DnsChallengeSpec::new("rfc2136");
     dns.resolvers = vec![rig.dns.to_string()];
     let mut spec = AcmeResolverSpec::new("le", storage, ChallengeSpec::Dns(dns));
-    spec.ca_server = rig.directory.clone();
+    spec.ca_server.clone_from(&rig.directory);
     spec.ca_certificates = vec![rig.wfe_ca.clone()];
     spec.email = Some("admin@example.test".into());
     spec.key_type = KeyType::Ec256;
@@ -201,7 +201,7 @@ async fn stored_certificate_with_less_than_a_third_left_is_renewed() {
             r.certificates
                 .push(rampart_tls::acme::StoredCertificate::new(
                     &old, &old_chain, &old_key,
-                ))
+                ));
         })
         .unwrap();
 
@@ -225,7 +225,7 @@ async fn stored_certificate_with_less_than_a_third_left_is_renewed() {
     assert_eq!(domain, old);
     let facts = CertFacts::from_pem(chain.as_bytes()).unwrap();
     assert_eq!(facts.names, vec!["renew.example.test"]);
-    assert!(facts.not_after > SystemTime::now() + Duration::from_secs(80 * 24 * 3600));
+    assert!(facts.not_after > SystemTime::now() + Duration::from_hours(1920));
     let stored = AcmeStorage::open(&storage_path).unwrap().resolver("le");
     assert_eq!(
         stored.certificates.len(),
@@ -297,7 +297,8 @@ async fn a_traefik_file_with_an_rsa_account_keeps_its_certificates_and_gets_a_ne
     logs();
     let rig = Rig::start(RigOptions::default()).await;
     let storage_path = rig.dir.path().join("acme.json");
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/acme/traefik-acme.json");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/acme/traefik-acme.json");
     let text = std::fs::read_to_string(fixture).unwrap();
     // The fixture's resolver is `letsencrypt`; run it under that name against pebble.
     std::fs::write(&storage_path, text).unwrap();
@@ -309,18 +310,49 @@ async fn a_traefik_file_with_an_rsa_account_keeps_its_certificates_and_gets_a_ne
     spec.name = "letsencrypt".into();
     spec.email = Some("admin@example.com".into());
     let (sink, mut rx) = new_sink();
-    let manager = AcmeManager::new(spec, AcmeStorage::open(&storage_path).unwrap(), sink, ChallengeMaps::default()).unwrap();
-    let (kept, _, _) = rx.try_recv().expect("the user's certificate serves at once");
+    let manager = AcmeManager::new(
+        spec,
+        AcmeStorage::open(&storage_path).unwrap(),
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
+    let (kept, _, _) = rx
+        .try_recv()
+        .expect("the user's certificate serves at once");
     assert_eq!(kept.main, "app.example.com");
-    manager.set_domains(vec![DomainRequest::new("new.example.test", Vec::<String>::new())]);
+    manager.set_domains(vec![DomainRequest::new(
+        "new.example.test",
+        Vec::<String>::new(),
+    )]);
     let task = manager.spawn();
     let (domain, _, _) = next_cert(&mut rx, &rig).await;
     task.abort();
     assert_eq!(domain.main, "new.example.test");
-    let stored = AcmeStorage::open(&storage_path).unwrap().resolver("letsencrypt");
-    let mains: Vec<&str> = stored.certificates.iter().map(|c| c.domain.main.as_str()).collect();
-    assert_eq!(mains, ["app.example.com", "new.example.test"], "the user's certificate is kept");
+    let stored = AcmeStorage::open(&storage_path)
+        .unwrap()
+        .resolver("letsencrypt");
+    let mains: Vec<&str> = stored
+        .certificates
+        .iter()
+        .map(|c| c.domain.main.as_str())
+        .collect();
+    assert_eq!(
+        mains,
+        ["app.example.com", "new.example.test"],
+        "the user's certificate is kept"
+    );
     let account = stored.account.unwrap();
-    assert!(account.registration.unwrap().uri.starts_with("https://127.0.0.1:"), "registered at this CA");
-    assert!(account.private_key.unwrap().len() < 200, "a P-256 PKCS#8 key replaced the RSA one");
+    assert!(
+        account
+            .registration
+            .unwrap()
+            .uri
+            .starts_with("https://127.0.0.1:"),
+        "registered at this CA"
+    );
+    assert!(
+        account.private_key.unwrap().len() < 200,
+        "a P-256 PKCS#8 key replaced the RSA one"
+    );
 }

@@ -139,7 +139,7 @@ fn writes_are_atomic_renames_of_a_0600_file() {
     store
         .update("r1", |r| {
             r.certificates
-                .push(StoredCertificate::new(&d, "CHAIN", "KEY"))
+                .push(StoredCertificate::new(&d, "CHAIN", "KEY"));
         })
         .unwrap();
     assert_eq!(
@@ -150,7 +150,7 @@ fn writes_are_atomic_renames_of_a_0600_file() {
     store
         .update("r2", |r| {
             r.certificates
-                .push(StoredCertificate::new(&d, "CHAIN2", "KEY2"))
+                .push(StoredCertificate::new(&d, "CHAIN2", "KEY2"));
         })
         .unwrap();
     // A new inode: the file was replaced by a rename, never rewritten in place.

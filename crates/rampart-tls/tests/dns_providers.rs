@@ -49,7 +49,7 @@ async fn server(handler: Handler) -> (String, Arc<Mutex<Vec<Seen>>>) {
                             let body = body
                                 .collect()
                                 .await
-                                .map(|b| b.to_bytes())
+                                .map(http_body_util::Collected::to_bytes)
                                 .unwrap_or_default();
                             let seen = Seen {
                                 method: parts.method.to_string(),
@@ -240,7 +240,7 @@ async fn cloudflare_wildcard_and_apex_through_pebble() {
         rig.dir.path().join("acme.json"),
         ChallengeSpec::Dns(dns),
     );
-    spec.ca_server = rig.directory.clone();
+    spec.ca_server.clone_from(&rig.directory);
     spec.ca_certificates = vec![rig.wfe_ca.clone()];
     spec.key_type = KeyType::Ec256;
     spec.retry = RetrySpec::new(Duration::from_millis(200), Duration::from_secs(2));
@@ -261,13 +261,12 @@ async fn cloudflare_wildcard_and_apex_through_pebble() {
     .unwrap();
     manager.set_domains(vec![DomainRequest::new("example.test", ["*.example.test"])]);
     let task = manager.spawn();
-    let chain = match tokio::time::timeout(Duration::from_secs(120), rx.recv()).await {
-        Ok(Some(c)) => c,
-        _ => panic!(
+    let Ok(Some(chain)) = tokio::time::timeout(Duration::from_mins(2), rx.recv()).await else {
+        panic!(
             "no certificate; pebble log:\n{}\ncloudflare saw: {:#?}",
             rig.log("pebble"),
             seen.lock().unwrap()
-        ),
+        );
     };
     task.abort();
     assert_eq!(

@@ -45,28 +45,49 @@ async fn two_values_coexist_and_cleanup_removes_only_its_own() {
     checker.wait(&wild, timing()).await.unwrap();
 
     p.cleanup(&apex).await.unwrap();
-    checker.wait(&wild, timing()).await.expect("the wildcard's value survives the apex's cleanup");
+    checker
+        .wait(&wild, timing())
+        .await
+        .expect("the wildcard's value survives the apex's cleanup");
     let mut short = timing();
     short.propagation_timeout = Duration::from_millis(500);
     let e = checker.wait(&apex, short).await.unwrap_err().to_string();
-    assert!(e.contains("_acme-challenge.example.test.") && e.contains("value-wildcard"), "{e}");
+    assert!(
+        e.contains("_acme-challenge.example.test.") && e.contains("value-wildcard"),
+        "{e}"
+    );
     p.cleanup(&wild).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_tsig_secret_is_reported_as_an_authentication_failure() {
     let rig = Rig::start(RigOptions::default()).await;
-    let p = dns::provider("rfc2136", &env(&rig, "d3Jvbmcgc2VjcmV0IHdyb25nIHNlY3JldCB3cm9uZyE=")).unwrap();
-    let e = p.present(&TxtRecord::new("example.test", "t", "t.k", "v")).await.unwrap_err().to_string();
+    let p = dns::provider(
+        "rfc2136",
+        &env(&rig, "d3Jvbmcgc2VjcmV0IHdyb25nIHNlY3JldCB3cm9uZyE="),
+    )
+    .unwrap();
+    let e = p
+        .present(&TxtRecord::new("example.test", "t", "t.k", "v"))
+        .await
+        .unwrap_err()
+        .to_string();
     println!("{e}");
-    assert!(e.contains("rfc2136") && (e.contains("TSIG") || e.contains("NOTAUTH")), "{e}");
+    assert!(
+        e.contains("rfc2136") && (e.contains("TSIG") || e.contains("NOTAUTH")),
+        "{e}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_outside_the_servers_zones_is_refused() {
     let rig = Rig::start(RigOptions::default()).await;
     let p = dns::provider("rfc2136", &env(&rig, &rig.tsig_secret)).unwrap();
-    let e = p.present(&TxtRecord::new("other.invalid", "t", "t.k", "v")).await.unwrap_err().to_string();
+    let e = p
+        .present(&TxtRecord::new("other.invalid", "t", "t.k", "v"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("rfc2136"), "{e}");
 }
 
@@ -77,10 +98,18 @@ async fn disabled_checks_only_wait_the_delay() {
     spec.disable_checks = true;
     spec.delay_before_checks = Duration::from_secs(30);
     // No server anywhere: with checks disabled nothing is asked.
-    let checker = PropagationChecker::from_spec(&spec).unwrap().with_bootstrap(vec![]);
+    let checker = PropagationChecker::from_spec(&spec)
+        .unwrap()
+        .with_bootstrap(vec![]);
     let start = tokio::time::Instant::now();
-    checker.wait(&TxtRecord::new("x.test", "t", "k", "v"), timing()).await.unwrap();
+    checker
+        .wait(&TxtRecord::new("x.test", "t", "k", "v"), timing())
+        .await
+        .unwrap();
     // Paused time advances in whole milliseconds past the timer.
     let waited = start.elapsed();
-    assert!(waited >= Duration::from_secs(30) && waited < Duration::from_secs(31), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(30) && waited < Duration::from_secs(31),
+        "{waited:?}"
+    );
 }

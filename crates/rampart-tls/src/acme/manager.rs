@@ -436,3 +436,7 @@ impl Issuer for AcmeIssuer {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "manager_tests.rs"]
+mod tests;

@@ -7,6 +7,7 @@
 
 #![allow(dead_code, unreachable_pub, missing_docs)] // each test binary uses a part of the rig
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -74,7 +75,7 @@ pub struct Rig {
     pub issuer_root_pem: String,
     pub tsig_name: String,
     pub tsig_secret: String,
-    /// challtestsrv's management API (`http://127.0.0.1:<port>`), for ChallTestSrv.
+    /// challtestsrv's management API (`http://127.0.0.1:<port>`), for `ChallTestSrv`.
     pub challtestsrv_api: Option<String>,
 }
 
@@ -222,10 +223,12 @@ key "{key}" {{ algorithm hmac-sha256; secret "{secret}"; }};
         );
         for z in &opts.zones {
             // Only TXT records, only with the key: what an ACME client needs and no more.
-            conf.push_str(&format!(
-                "zone \"{z}\" {{ type primary; file \"{z}.zone\"; update-policy {{ grant {key} zonesub TXT; }}; }};\n",
+            writeln!(
+                conf,
+                "zone \"{z}\" {{ type primary; file \"{z}.zone\"; update-policy {{ grant {key} zonesub TXT; }}; }};",
                 key = self.tsig_name
-            ));
+            )
+            .unwrap();
             write(
                 &run.join(format!("{z}.zone")),
                 &format!(
