@@ -43,6 +43,8 @@ pub struct RigOptions {
     pub http01_port: u16,
     /// Port pebble sends TLS-ALPN-01 handshakes to.
     pub tlsalpn01_port: u16,
+    /// External Account Binding required, with this key id and base64url MAC key.
+    pub eab: Option<(String, String)>,
 }
 
 impl Default for RigOptions {
@@ -55,6 +57,7 @@ impl Default for RigOptions {
             cert_validity: 90 * 24 * 3600,
             http01_port: 5002,
             tlsalpn01_port: 5001,
+            eab: None,
         }
     }
 }
@@ -162,10 +165,15 @@ impl Rig {
 
         let acme_port = free_port();
         let mgmt_port = free_port();
+        let (eab_required, eab_keys) = match &opts.eab {
+            Some((kid, key)) => (true, format!(r#"{{"{kid}": "{key}"}}"#)),
+            None => (false, "{}".to_owned()),
+        };
         let config = format!(
             r#"{{"pebble": {{"listenAddress": "127.0.0.1:{acme_port}", "managementListenAddress": "127.0.0.1:{mgmt_port}",
   "certificate": "{run}/wfe.pem", "privateKey": "{run}/wfe.key", "httpPort": {http}, "tlsPort": {tls},
-  "ocspResponderURL": "", "externalAccountBindingRequired": false, "certificateValidityPeriod": {validity}}}}}"#,
+  "ocspResponderURL": "", "externalAccountBindingRequired": {eab_required},
+  "externalAccountMACKeys": {eab_keys}, "certificateValidityPeriod": {validity}}}}}"#,
             run = run.display(),
             http = opts.http01_port,
             tls = opts.tlsalpn01_port,
