@@ -10,11 +10,13 @@
 //!   HTTP-01 tokens and TLS-ALPN-01 certificates the proxy serves while a challenge is open.
 //! - [`AcmeStorage`]: `acme.json`, read and written in Traefik's exact shape.
 //! - [`CertificateSink`]: where certificates go (the TLS store).
+#![doc = include_str!("../../docs/acme.md")]
 
 mod certs;
 mod challenges;
 mod client;
 pub mod dns;
+mod env;
 mod error;
 mod manager;
 mod order;
