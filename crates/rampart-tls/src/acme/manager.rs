@@ -387,9 +387,9 @@ impl AcmeManager {
             r.certificates.push(cert);
         })?;
         let expiry = CertFacts::from_pem(issued.chain_pem.as_bytes())
-            .map(|f| f.not_after)
-            .ok();
-        tracing::info!(resolver = %inner.name, domains = ?names, not_after = ?expiry, "acme: certificate stored");
+            .map(|f| time::OffsetDateTime::from(f.not_after).to_string())
+            .unwrap_or_default();
+        tracing::info!(resolver = %inner.name, domains = ?names, not_after = %expiry, "acme: certificate stored");
         inner
             .sink
             .store(&inner.name, domain, &issued.chain_pem, &issued.key_pem);
