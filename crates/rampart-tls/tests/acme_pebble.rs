@@ -356,3 +356,41 @@ async fn a_traefik_file_with_an_rsa_account_keeps_its_certificates_and_gets_a_ne
         "a P-256 PKCS#8 key replaced the RSA one"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reused_authorizations_and_rejected_nonces_do_not_break_orders() {
+    logs();
+    // Pebble always reuses a valid authorization of the account and rejects one nonce in five:
+    // the second order holds an already-valid authorization next to a pending one.
+    let rig = Rig::start(RigOptions {
+        nonce_reject: 20,
+        authz_reuse: 100,
+        ..RigOptions::default()
+    })
+    .await;
+    let storage_path = rig.dir.path().join("acme.json");
+    let (sink, mut rx) = new_sink();
+    let manager = AcmeManager::new(
+        rfc2136_spec(&rig, &storage_path),
+        AcmeStorage::open(&storage_path).unwrap(),
+        sink,
+        ChallengeMaps::default(),
+    )
+    .unwrap();
+    let task = manager.spawn();
+    manager.set_domains(vec![DomainRequest::new(
+        "one.example.test",
+        Vec::<String>::new(),
+    )]);
+    let (first, _, _) = next_cert(&mut rx, &rig).await;
+    assert_eq!(first.main, "one.example.test");
+    let both = DomainRequest::new("one.example.test", ["two.example.test"]);
+    manager.set_domains(vec![both.clone()]);
+    let (second, chain, _) = next_cert(&mut rx, &rig).await;
+    task.abort();
+    assert_eq!(second, both);
+    assert_eq!(
+        CertFacts::from_pem(chain.as_bytes()).unwrap().names,
+        vec!["one.example.test", "two.example.test"]
+    );
+}
