@@ -8,6 +8,11 @@ set -euo pipefail
 NEEDED=(
   "curl curl"
   "openssl openssl"
+  # ACME end-to-end tests (crates/rampart-tls/tests/rig): the CA, its DNS test server, and an
+  # authoritative DNS server that takes RFC 2136 updates signed with TSIG.
+  "pebble pebble"
+  "pebble-challtestsrv pebble"
+  "named bind9"
 )
 
 missing=()

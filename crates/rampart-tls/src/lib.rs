@@ -44,6 +44,7 @@
 //! ```
 
 mod acceptor;
+pub mod acme;
 mod challenge;
 mod default_cert;
 mod error;
