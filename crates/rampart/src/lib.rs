@@ -8,6 +8,7 @@
 //!
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
 //! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
+//! * [`entrypoint`] — the stage between the socket and routing: forwarded headers, `Connection`.
 //! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
@@ -18,6 +19,7 @@
 
 pub mod body;
 pub mod context;
+pub mod entrypoint;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
