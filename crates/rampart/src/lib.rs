@@ -13,6 +13,7 @@
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
 //!   and the registry that builds middlewares from their Traefik type name.
+//! * [`service`] — where requests end: load balancers, the upstream client, internal services.
 //!
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
 //! into immutable runtime objects and runs requests through them.
@@ -23,6 +24,7 @@ pub mod entrypoint;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
+pub mod service;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;

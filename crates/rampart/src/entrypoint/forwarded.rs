@@ -23,7 +23,6 @@ const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 /// `entryPoints.<name>.forwardedHeaders`, in Traefik's vocabulary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct ForwardedHeadersSpec {
     /// `trustedIPs`: peers whose `X-Forwarded-*` headers are kept.
     pub trusted_ips: Vec<String>,

@@ -33,6 +33,7 @@ mod forwarded;
 mod trusted;
 
 pub use connection::is_websocket_upgrade;
+pub(crate) use connection::tokens as connection_tokens;
 pub use forwarded::{ForwardedHeaders, ForwardedHeadersSpec, NotAppendXForwardedFor};
 pub use trusted::TrustedIps;
 
