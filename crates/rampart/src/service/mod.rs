@@ -4,23 +4,43 @@
 //! * [`Forwarder`] — sends one request to one server ([`Target`]): forwarded headers,
 //!   hop-by-hop headers, streaming bodies and trailers, upgrades, Traefik's error statuses.
 //!
+//! * [`LoadBalancer`] — `loadBalancer`: smooth weighted round-robin over servers, sticky
+//!   cookies, active health checks ([`HealthCheckHandle`]).
+//! * [`Weighted`] — `weighted`: the same over child services.
+//! * [`Failover`] — `failover`: the main service while it is up, else the fallback.
+//! * [`ServiceStatus`] — up/down, propagated from children to parents.
+//! * [`internal`] — `whoami@internal`, `noop@internal`, `ping@internal`.
+//!
 //! Every service is a [`middleware::Endpoint`](crate::middleware::Endpoint).
 
 mod body;
 mod error;
+mod failover;
 mod forward;
+mod health;
 mod hop;
+pub mod internal;
+mod load_balancer;
 mod spec;
+mod status;
+mod sticky;
 mod tls;
 mod transport;
 mod upgrade;
+mod weighted;
+mod wrr;
 
 pub use error::CLIENT_CLOSED_REQUEST;
+pub use failover::Failover;
 pub use forward::{Forwarder, Target};
+pub use health::HealthCheckHandle;
+pub use load_balancer::LoadBalancer;
 pub use spec::{
     CertificateSpec, HealthCheckSpec, LoadBalancerSpec, ServerSpec, StickyCookieSpec, TransportSpec,
 };
+pub use status::ServiceStatus;
 pub use transport::Transport;
+pub use weighted::{Weighted, WeightedChild};
 
 /// Why a service or transport could not be built from its description.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
