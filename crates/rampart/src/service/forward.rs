@@ -148,7 +148,7 @@ impl Forwarder {
         let append_xff = req.extensions().get::<NotAppendXForwardedFor>().is_none();
         let downstream_upgrade: Option<OnUpgrade> = req.extensions_mut().remove::<OnUpgrade>();
 
-        let kept = hop::strip_request(req.headers_mut());
+        let upgrade_proto = hop::strip_request(req.headers_mut());
         if let (true, Some(ip)) = (append_xff, peer) {
             append_x_forwarded_for(req.headers_mut(), ip);
         }
@@ -181,7 +181,7 @@ impl Forwarder {
         // when ALPN (or h2c) says so.
         *req.version_mut() = Version::HTTP_11;
 
-        let protocol = if kept.upgrade.is_some() {
+        let protocol = if upgrade_proto.is_some() {
             Protocol::Http1
         } else {
             self.target.protocol
@@ -206,7 +206,7 @@ impl Forwarder {
         .map_err(|e| error::classify(&e))?;
 
         if res.status() == StatusCode::SWITCHING_PROTOCOLS {
-            return upgrade::relay(kept.upgrade.as_ref(), downstream_upgrade, &mut res)
+            return upgrade::relay(upgrade_proto.as_ref(), downstream_upgrade, &mut res)
                 .map(|()| res.map(|_| Body::empty()));
         }
         hop::strip_response(res.headers_mut());

@@ -1,4 +1,15 @@
 //! Hop-by-hop headers at the backend hop (Go's `httputil.ReverseProxy`, which Traefik uses).
+//!
+//! ```
+//! use http::HeaderMap;
+//! let mut h = HeaderMap::new();
+//! h.insert("connection", "close, x-forwarded-host, foo".parse().unwrap());
+//! h.insert("x-forwarded-host", "app.test".parse().unwrap());
+//! h.insert("foo", "bar".parse().unwrap());
+//! let upgrade = rampart::service::hop::strip_request(&mut h);
+//! assert!(upgrade.is_none());
+//! assert_eq!(h.len(), 1); // Connection cannot remove a managed header
+//! ```
 
 use http::HeaderMap;
 use http::header::{CONNECTION, HeaderName, HeaderValue, TE, TRAILER, UPGRADE};
@@ -14,22 +25,15 @@ const PROXY_ONLY: [HeaderName; 3] = [
     HeaderName::from_static("proxy-authorization"),
 ];
 
-/// What a request keeps across the hop: its upgrade protocol and whether it takes trailers.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Kept {
-    /// The `Upgrade` protocol, when `Connection` has `upgrade`.
-    pub(crate) upgrade: Option<HeaderValue>,
-}
-
 /// Strips a request's hop-by-hop headers for the upstream.
 ///
 /// Removes what `Connection` lists (never a managed `X-Forwarded-*` header: CVE-2024-45410),
 /// then the fixed list. Keeps `TE: trailers` (gRPC needs it, as Go keeps it), the `Trailer`
 /// announcement (hyper only sends announced trailers), and re-adds `Connection: Upgrade` plus
-/// `Upgrade` for an upgrade request.
-pub(crate) fn strip_request(headers: &mut HeaderMap) -> Kept {
+/// `Upgrade` for an upgrade request, whose protocol it returns.
+pub fn strip_request(headers: &mut HeaderMap) -> Option<HeaderValue> {
     if !has_any_hop(headers) {
-        return Kept::default();
+        return None;
     }
     let upgrade = if has_token(headers, &CONNECTION, "upgrade") {
         headers
@@ -57,11 +61,11 @@ pub(crate) fn strip_request(headers: &mut HeaderMap) -> Kept {
         headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
         headers.insert(UPGRADE, up.clone());
     }
-    Kept { upgrade }
+    upgrade
 }
 
 /// Strips a response's hop-by-hop headers for the client (keeping the `Trailer` announcement).
-pub(crate) fn strip_response(headers: &mut HeaderMap) {
+pub fn strip_response(headers: &mut HeaderMap) {
     if !has_any_hop(headers) {
         return;
     }
@@ -142,7 +146,7 @@ mod tests {
             ("x-forwarded-for", "1.2.3.4"),
             ("accept", "*/*"),
         ]);
-        let kept = strip_request(&mut h);
+        let upgrade = strip_request(&mut h);
         for gone in [
             "keep-alive",
             "http2-settings",
@@ -157,7 +161,7 @@ mod tests {
         assert_eq!(h["x-forwarded-for"], "1.2.3.4");
         assert_eq!(h["accept"], "*/*");
         // The upgrade itself is forwarded (the upstream decides); websockets need it.
-        assert_eq!(kept.upgrade.unwrap(), "h2c");
+        assert_eq!(upgrade.unwrap(), "h2c");
         assert_eq!(h["connection"], "Upgrade");
     }
 

@@ -8,6 +8,7 @@
 //!   cookies, active health checks ([`HealthCheckHandle`]).
 //! * [`Weighted`] — `weighted`: the same over child services.
 //! * [`Failover`] — `failover`: the main service while it is up, else the fallback.
+//! * [`hop`] — hop-by-hop headers at the backend hop.
 //! * [`ServiceStatus`] — up/down, propagated from children to parents.
 //! * [`internal`] — `whoami@internal`, `noop@internal`, `ping@internal`.
 //!
@@ -18,7 +19,7 @@ mod error;
 mod failover;
 mod forward;
 mod health;
-mod hop;
+pub mod hop;
 pub mod internal;
 mod load_balancer;
 mod spec;
