@@ -289,3 +289,87 @@ pub(super) fn launch<T: Checked>(
     }
     HealthCheckHandle { tasks }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(spec: &HealthCheckSpec) -> HealthCheck {
+        HealthCheck::new(spec).unwrap()
+    }
+
+    #[test]
+    fn check_uri_follows_traefik_url_rules() {
+        let server: Uri = "http://10.0.0.1:8080/app/index".parse().unwrap();
+        let (uri, p) = check(&HealthCheckSpec::new("/health"))
+            .uri(&server)
+            .unwrap();
+        assert_eq!(
+            (uri.to_string().as_str(), p),
+            ("http://10.0.0.1:8080/health", Protocol::Auto)
+        );
+        let (uri, _) = check(&HealthCheckSpec::new("ping?x=1"))
+            .uri(&server)
+            .unwrap();
+        assert_eq!(uri, "http://10.0.0.1:8080/app/ping?x=1");
+        let mut spec = HealthCheckSpec::new("/h");
+        spec.scheme = Some("h2c".into());
+        spec.port = Some(9000);
+        let (uri, p) = check(&spec).uri(&server).unwrap();
+        assert_eq!(
+            (uri.to_string().as_str(), p),
+            ("http://10.0.0.1:9000/h", Protocol::H2c)
+        );
+        let v6: Uri = "https://[::1]:8443".parse().unwrap();
+        let (uri, _) = check(&HealthCheckSpec::new("/h")).uri(&v6).unwrap();
+        assert_eq!(uri, "https://[::1]:8443/h");
+    }
+
+    #[test]
+    fn status_rules_and_redirect_resolution() {
+        let c = check(&HealthCheckSpec::new("/"));
+        assert!(c.judge(200).is_ok() && c.judge(302).is_ok());
+        assert!(c.judge(404).is_err() && c.judge(503).is_err() && c.judge(101).is_err());
+        let mut spec = HealthCheckSpec::new("/");
+        spec.status = Some(204);
+        let c = check(&spec);
+        assert!(c.judge(204).is_ok() && c.judge(200).is_err());
+        let base: Uri = "http://h:1/a/b".parse().unwrap();
+        assert_eq!(resolve(&base, "/x").unwrap(), "http://h:1/x");
+        assert_eq!(resolve(&base, "c").unwrap(), "http://h:1/a/c");
+        assert_eq!(resolve(&base, "https://o/p").unwrap(), "https://o/p");
+    }
+
+    #[test]
+    fn bad_options_name_the_key() {
+        for (spec, key) in [
+            (
+                {
+                    let mut s = HealthCheckSpec::new("/");
+                    s.method = "GE T".into();
+                    s
+                },
+                "method",
+            ),
+            (
+                {
+                    let mut s = HealthCheckSpec::new("/");
+                    s.scheme = Some("ftp".into());
+                    s
+                },
+                "scheme",
+            ),
+            (
+                {
+                    let mut s = HealthCheckSpec::new("/");
+                    s.headers = vec![("bad name".into(), "v".into())];
+                    s
+                },
+                "headers",
+            ),
+        ] {
+            let err = HealthCheck::new(&spec).unwrap_err();
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+}

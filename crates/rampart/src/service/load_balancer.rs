@@ -19,6 +19,8 @@ struct Server {
     forwarder: Forwarder,
     uri: Uri,
     up: AtomicBool,
+    /// Zero: never picked, not even by a sticky cookie (Traefik does not add such servers).
+    weight: u32,
 }
 
 struct Shared {
@@ -107,6 +109,7 @@ impl LoadBalancer {
                 forwarder: Forwarder::new(target, spec.pass_host_header, spec.transport.clone()),
                 uri,
                 up: AtomicBool::new(true),
+                weight: s.weight,
             });
         }
         let names: Vec<&str> = spec.servers.iter().map(|s| s.url.as_str()).collect();
@@ -177,6 +180,7 @@ impl LoadBalancer {
         let servers = &self.shared.servers;
         if let Some(sticky) = &self.sticky
             && let Some((i, rewrite)) = sticky.pinned(&req)
+            && servers[i].weight > 0
             && servers[i].up.load(Ordering::Acquire)
         {
             let mut res = servers[i].forwarder.forward(req).await;

@@ -98,6 +98,7 @@ impl Weighted {
     async fn serve(&self, req: Request) -> Response {
         if let Some(sticky) = &self.sticky
             && let Some((i, rewrite)) = sticky.pinned(&req)
+            && self.children[i].weight > 0
             && self.up[i].load(Ordering::Acquire)
         {
             let mut res = self.children[i].service.call(req).await;
