@@ -17,10 +17,14 @@ pub use tokio_tungstenite::tungstenite::Message;
 /// Starts an upstream that echoes every websocket message back. A request that is not a
 /// websocket handshake gets `426 Upgrade Required` (an upgrade refusal, relayed as is).
 pub async fn echo_upstream() -> Upstream {
-    Upstream::start_streaming(Options::new().http1_only(), |req| async move { echo(req) }).await
+    Upstream::start_streaming(Options::new().http1_only(), |req| async move {
+        echo_handler(req)
+    })
+    .await
 }
 
-fn echo(mut req: http::Request<Incoming>) -> Reply {
+/// The echo handler itself, for streaming upstreams that mix websockets with other routes.
+pub fn echo_handler(mut req: http::Request<Incoming>) -> Reply {
     let is_ws = req
         .headers()
         .get(http::header::UPGRADE)

@@ -404,3 +404,49 @@ async fn expect_100_continue_gets_its_interim_response() {
     );
     assert_eq!(up.last_request().unwrap().body, "data");
 }
+
+#[tokio::test]
+async fn dial_timeout_is_504() {
+    // A listener whose accept queue is full drops further SYNs, so connecting hangs: the dial
+    // timeout must answer, with Traefik's 504.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        let s = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Ok(Ok(c)) = tokio::time::timeout(Duration::from_millis(200), s.connect(addr)).await {
+            fillers.push(c);
+        }
+    }
+    let spec = TransportSpec {
+        dial_timeout: Duration::from_millis(300),
+        ..TransportSpec::default()
+    };
+    let front = serve(forwarder(&format!("http://{addr}"), &spec)).await;
+    let (status, _, _) = get(&client_h1(), &front.url("/")).await;
+    assert_eq!(status, 504);
+    drop(listener);
+}
+
+#[tokio::test]
+async fn h2_client_to_tls_h2_upstream() {
+    let ca = TestCa::new("upstream ca");
+    let cert = ca.server_cert(&["127.0.0.1"]);
+    let up = Upstream::start_with(Options::new().tls(cert.server_config()), |req| async move {
+        reply::text(200, format!("{:?} {}", req.version(), req.uri().path()))
+    })
+    .await;
+    let spec = TransportSpec {
+        root_cas: vec![ca.cert_pem().to_owned()],
+        ..TransportSpec::default()
+    };
+    let front = serve(forwarder(&up.url(), &spec)).await;
+    let (status, _, body) = get(&client_h2(), &front.url("/grpc.Svc/Call")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "HTTP/2.0 /grpc.Svc/Call");
+    let r = up.last_request().unwrap();
+    assert_eq!(r.header("x-forwarded-proto"), "http");
+    assert_eq!(r.header("x-forwarded-for"), "127.0.0.1");
+}

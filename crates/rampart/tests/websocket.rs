@@ -116,3 +116,44 @@ async fn a_101_for_another_protocol_is_a_502() {
     .await;
     assert!(out.starts_with("HTTP/1.1 502"), "{out}");
 }
+
+#[tokio::test]
+async fn websocket_to_a_tls_upstream_uses_http1_even_when_h2_is_offered() {
+    // The upgrade pool offers only http/1.1 in ALPN: a websocket cannot ride HTTP/2.
+    let ca = rampart_testkit::TestCa::new("ws ca");
+    let cert = ca.server_cert(&["127.0.0.1"]);
+    let up = Upstream::start_streaming(
+        rampart_testkit::Options::new().tls(cert.server_config()),
+        |req| async move {
+            if req.version() == http::Version::HTTP_11 && req.headers().contains_key("upgrade") {
+                ws::echo_handler(req)
+            } else {
+                reply::text(400, "not an upgrade over http/1.1")
+            }
+        },
+    )
+    .await;
+    let transport = Arc::new(
+        Transport::new(&TransportSpec {
+            root_cas: vec![ca.cert_pem().to_owned()],
+            ..TransportSpec::default()
+        })
+        .unwrap(),
+    );
+    let fwd = Arc::new(Forwarder::new(
+        Target::parse(&up.url(), false).unwrap(),
+        true,
+        transport,
+    ));
+    let front = serve(fwd).await;
+    let (mut socket, _) = ws::connect(&format!("ws://{}/", front.addr), &[])
+        .await
+        .unwrap();
+    socket.send(Message::text("over tls")).await.unwrap();
+    let back = tokio::time::timeout(common::DEADLINE, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, Message::text("over tls"));
+}
