@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use http::header::{HOST, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{StatusCode, Uri, Version};
+use http::{StatusCode, Uri};
 use hyper::upgrade::OnUpgrade;
 
 use super::body::{DoneSignal, Signalled};
+use super::pool::Dial;
 use super::transport::Protocol;
 use super::{ServiceError, Transport, error, hop, upgrade};
 use crate::entrypoint::NotAppendXForwardedFor;
@@ -23,8 +24,8 @@ const X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwa
 #[derive(Debug, Clone)]
 pub struct Target {
     url: Arc<str>,
-    scheme: Scheme,
     authority: Authority,
+    dial: Dial,
     /// The URL's path without a trailing `/`, when `preservePath` prepends it.
     base_path: Option<Arc<str>>,
     protocol: Protocol,
@@ -58,7 +59,7 @@ impl Target {
         let base_path = (preserve_path && !path.is_empty()).then(|| Arc::from(path));
         Ok(Target {
             url: Arc::from(url),
-            scheme,
+            dial: Dial::new(scheme, authority.clone()),
             authority,
             base_path,
             protocol,
@@ -75,7 +76,7 @@ impl Target {
         &self.authority
     }
 
-    /// The upstream URI for a request to `pq` (path and query as received).
+    /// The upstream request target (origin-form) for `pq` (path and query as received).
     fn uri_for(&self, pq: Option<&PathAndQuery>) -> Result<Uri, http::Error> {
         let pq = pq.map_or("/", PathAndQuery::as_str);
         // Go's ReverseProxy turns `;` in the query into `&` (Traefik keeps it, for middlewares
@@ -92,11 +93,7 @@ impl Target {
             }
             None => pq,
         };
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(pq.as_ref())
-            .build()
+        Uri::builder().path_and_query(pq.as_ref()).build()
     }
 }
 
@@ -174,12 +171,11 @@ impl Forwarder {
                 req.headers_mut().insert(HOST, v);
             }
         } else {
-            // hyper sets `Host` from the URI (Go: `outreq.Host = target.Host`).
-            req.headers_mut().remove(HOST);
+            // Go: `outreq.Host = target.Host`, the URL's authority as written.
+            let host = HeaderValue::from_str(self.target.authority.as_str())
+                .expect("an authority is a valid header value");
+            req.headers_mut().insert(HOST, host);
         }
-        // Go sends HTTP/1.1 upstream whatever the client spoke; the pool switches to HTTP/2
-        // when ALPN (or h2c) says so.
-        *req.version_mut() = Version::HTTP_11;
 
         let protocol = if upgrade_proto.is_some() {
             Protocol::Http1
@@ -188,7 +184,7 @@ impl Forwarder {
         };
         let (req, done) = self.signal_body_end(req);
         let pool = self.transport.pool(protocol);
-        let fut = pool.request(req);
+        let fut = pool.send(&self.target.dial, req);
         let mut res = match (self.transport.response_header_timeout(), done) {
             (Some(limit), Some(done)) => {
                 tokio::select! {
@@ -203,7 +199,7 @@ impl Forwarder {
                 .map_err(|_| error::response_header_timeout())?,
             (None, _) => fut.await,
         }
-        .map_err(|e| error::classify(&e))?;
+        .map_err(|e| error::classify(&*e))?;
 
         if res.status() == StatusCode::SWITCHING_PROTOCOLS {
             return upgrade::relay(upgrade_proto.as_ref(), downstream_upgrade, &mut res)
@@ -299,12 +295,12 @@ mod tests {
     fn path_is_prepended_only_with_preserve_path() {
         let t = Target::parse("http://h:1/api/", false).unwrap();
         let pq: PathAndQuery = "/x?a=1;b=2".parse().unwrap();
-        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "http://h:1/x?a=1&b=2");
+        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "/x?a=1&b=2");
         let t = Target::parse("http://h:1/api/", true).unwrap();
-        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "http://h:1/api/x?a=1&b=2");
+        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "/api/x?a=1&b=2");
         let t = Target::parse("h2c://h:1", true).unwrap();
         let pq: PathAndQuery = "/".parse().unwrap();
-        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "http://h:1/");
+        assert_eq!(t.uri_for(Some(&pq)).unwrap(), "/");
     }
 
     #[test]

@@ -12,8 +12,9 @@ use http::{HeaderName, HeaderValue, Method, Uri};
 use tokio::task::JoinSet;
 
 use super::ServiceError;
+use super::pool::{Dial, Pool};
 use super::spec::HealthCheckSpec;
-use super::transport::{Pool, Protocol, Transport};
+use super::transport::{Protocol, Transport};
 use crate::Body;
 
 /// Redirects followed by one check (Go's `http.Client` default).
@@ -172,15 +173,21 @@ impl HealthCheck {
     async fn once(&self, pool: &Pool, uri: &Uri) -> Result<Result<u16, (u16, String)>, String> {
         let mut req = http::Request::new(Body::empty());
         *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri.clone();
+        *req.uri_mut() = uri
+            .path_and_query()
+            .map_or_else(|| Uri::from_static("/"), |pq| Uri::from(pq.clone()));
         for (k, v) in &self.headers {
             req.headers_mut().insert(k.clone(), v.clone());
         }
         if let Some(h) = &self.host_header {
             req.headers_mut().insert(HOST, h.clone());
         }
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err(format!("`{uri}` has no scheme or host"));
+        };
+        let dial = Dial::new(scheme.clone(), authority.clone());
         let res = pool
-            .request(req)
+            .send(&dial, req)
             .await
             .map_err(|e| format!("request failed: {e}"))?;
         let code = res.status().as_u16();

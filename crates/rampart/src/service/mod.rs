@@ -22,6 +22,7 @@ mod health;
 pub mod hop;
 pub mod internal;
 mod load_balancer;
+mod pool;
 mod spec;
 mod status;
 mod sticky;

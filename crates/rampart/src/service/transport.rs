@@ -7,9 +7,8 @@
 //!   HTTP/2) and for every request when `disableHTTP2` is set;
 //! * `h2c` — HTTP/2 with prior knowledge, for `h2c://` servers.
 //!
-//! hyper-util's pooled client is used as is: it already keeps idle connections per
-//! scheme+authority, multiplexes HTTP/2, and never returns a connection to the pool after a
-//! body error, which is what Traefik's GHSA-3ccp-42pg-hgv6 was about.
+//! The pools ([`Pool`]) are rampart's own over hyper's connection API (see `pool.rs` for why);
+//! the dialling is hyper-util's `HttpConnector` under hyper-rustls.
 
 use std::fmt;
 use std::future::Future;
@@ -19,21 +18,19 @@ use std::time::Duration;
 
 use http::Uri;
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector, MaybeHttpsStream};
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
 
 use super::ServiceError;
+use super::pool::Pool;
 use super::spec::TransportSpec;
 use super::tls;
-use crate::{Body, BoxError};
+use crate::BoxError;
 
 /// Go's `TLSHandshakeTimeout` in `http.DefaultTransport`, which Traefik keeps.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-pub(super) type Pool = Client<Connector, Body>;
 
 /// Which pool a request goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,18 +136,8 @@ fn pool(spec: &TransportSpec, connector: Connector, h2_only: bool) -> Pool {
         0 => 2,
         n => usize::try_from(n).unwrap_or(0),
     };
-    let mut builder = Client::builder(TokioExecutor::new());
-    builder
-        .timer(TokioTimer::new())
-        .pool_timer(TokioTimer::new())
-        .pool_max_idle_per_host(max_idle)
-        .http2_only(h2_only);
-    if spec.idle_conn_timeout.is_zero() {
-        builder.pool_idle_timeout(None);
-    } else {
-        builder.pool_idle_timeout(spec.idle_conn_timeout);
-    }
-    builder.build(connector)
+    let idle_timeout = (!spec.idle_conn_timeout.is_zero()).then_some(spec.idle_conn_timeout);
+    Pool::new(connector, h2_only, max_idle, idle_timeout)
 }
 
 /// Dials upstreams: TCP (with `dialTimeout`, `TCP_NODELAY`), then TLS for `https://`.
