@@ -5,9 +5,10 @@
 //!   every request, per request, from the `Connection`/`X-Forwarded-*` headers as they come —
 //!   no per-connection cache of computed values. If they cost a visible share of a loopback
 //!   round trip, that decision is wrong.
-//! * `roundtrip/*`: hyper-util's pooled legacy client (keep-alive, one pool per
-//!   serversTransport) instead of a pool of rampart's own over hyper's conn API: the whole
-//!   `LoadBalancer` → upstream → response path on loopback, for HTTP/1.1 and h2c.
+//! * `roundtrip/*`: rampart's own pool over hyper's conn API (needed for HTTP/2 `:authority`,
+//!   see `service/pool.rs`) must not cost more than hyper-util's pooled client: the whole
+//!   `LoadBalancer` → upstream → response path on loopback (HTTP/1.1 and h2c), next to a bare
+//!   hyper-util legacy client doing the same GET with no proxy work at all.
 //!
 //! Run: `cargo bench -p rampart-benches --bench forwarded`.
 
@@ -159,7 +160,23 @@ fn roundtrip(c: &mut Criterion) {
         .expect("lb");
         (up, h1, h2c)
     });
+    let bare = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Empty<bytes::Bytes>>();
+    let bare_uri: http::Uri = format!("{}/dashboard?tab=1", up.url())
+        .parse()
+        .expect("uri");
     let mut g = c.benchmark_group("roundtrip");
+    g.bench_function("bare_hyper_util_client_h1_get", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let res = bare.get(bare_uri.clone()).await.expect("response");
+                let body = http_body_util::BodyExt::collect(res.into_body())
+                    .await
+                    .expect("body");
+                black_box(body);
+            });
+        });
+    });
     for (name, lb) in [
         ("loadbalancer_h1_get", &lb_h1),
         ("loadbalancer_h2c_get", &lb_h2c),

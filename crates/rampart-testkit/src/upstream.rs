@@ -338,3 +338,54 @@ async fn handle(
 pub async fn connect(addr: SocketAddr) -> TcpStream {
     TcpStream::connect(addr).await.expect("connect")
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+
+    use super::*;
+    use crate::reply::Generated;
+
+    #[tokio::test]
+    async fn records_requests_and_answers_h1_and_h2c() {
+        let up = Upstream::start(|req| async move {
+            reply::text(200, format!("{} bytes", req.body().len()))
+        })
+        .await;
+        for h2 in [false, true] {
+            let client = Client::builder(TokioExecutor::new())
+                .http2_only(h2)
+                .build_http::<Full<Bytes>>();
+            let req = http::Request::post(format!("{}/p?q=1", up.url()))
+                .header("x-test", "1")
+                .body(Full::new(Bytes::from_static(b"abc")))
+                .unwrap();
+            let res = client.request(req).await.unwrap();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            assert_eq!(body, "3 bytes");
+            let r = up.last_request().unwrap();
+            assert_eq!(r.path_and_query(), "/p?q=1");
+            assert_eq!(r.header("x-test"), "1");
+            assert_eq!(r.body, "abc");
+            let want = if h2 {
+                Version::HTTP_2
+            } else {
+                Version::HTTP_11
+            };
+            assert_eq!(r.version, want);
+        }
+        assert_eq!(up.request_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn generated_bodies_follow_their_pattern() {
+        let body = Generated::new(1000, 64).collect().await.unwrap().to_bytes();
+        assert_eq!(body.len(), 1000);
+        assert!(
+            body.iter()
+                .enumerate()
+                .all(|(i, b)| *b == Generated::byte_at(i as u64))
+        );
+    }
+}
