@@ -169,10 +169,10 @@ async fn health_check_of_a_refused_server_marks_it_down_and_bad_specs_are_refuse
     let err = LoadBalancer::new("app@file", spec.clone()).unwrap_err();
     assert!(err.to_string().contains("path"), "{err}");
     bad = HealthCheckSpec::new("/h");
-    bad.mode = "grpc".into();
+    bad.mode = "tcp".into();
     spec.health_check = Some(bad);
     let err = LoadBalancer::new("app@file", spec).unwrap_err();
-    assert!(err.to_string().contains("grpc"), "{err}");
+    assert!(err.to_string().contains("mode"), "{err}");
 }
 
 #[tokio::test]
@@ -288,4 +288,44 @@ async fn wait_for(cond: impl Fn() -> bool) {
     })
     .await
     .expect("condition reached within the deadline");
+}
+
+#[tokio::test]
+async fn grpc_health_check_follows_the_serving_status() {
+    // A gRPC health server: HealthCheckResponse{status} in one message, grpc-status trailer.
+    let serving = Arc::new(AtomicU16::new(1));
+    let s = serving.clone();
+    let up = Upstream::start_with(rampart_testkit::Options::new().http2_only(), move |req| {
+        let s = s.clone();
+        async move {
+            assert_eq!(req.uri().path(), "/grpc.health.v1.Health/Check");
+            assert_eq!(req.headers()["content-type"], "application/grpc");
+            let status = u8::try_from(s.load(Ordering::SeqCst)).unwrap();
+            let (tx, body) = reply::Channel::new();
+            tokio::spawn(async move {
+                let msg = Bytes::from(vec![0, 0, 0, 0, 2, 0x08, status]);
+                let _ = tx.send(Ok(http_body::Frame::data(msg))).await;
+                let mut t = http::HeaderMap::new();
+                t.insert("grpc-status", "0".parse().unwrap());
+                let _ = tx.send(Ok(http_body::Frame::trailers(t))).await;
+            });
+            let mut res = http::Response::new(reply::boxed(body));
+            res.headers_mut()
+                .insert("content-type", "application/grpc".parse().unwrap());
+            res
+        }
+    })
+    .await;
+    let mut check = HealthCheckSpec::new("/").interval(Duration::from_millis(40));
+    check.mode = "grpc".into();
+    let mut spec = LoadBalancerSpec::new(vec![ServerSpec::new(up.url())], transport());
+    spec.health_check = Some(check);
+    let lb = LoadBalancer::new("grpc@file", spec).unwrap();
+    let _handle = lb.start_health_check();
+    wait_for(|| up.request_count() > 0).await;
+    assert!(lb.status().is_up());
+    serving.store(2, Ordering::SeqCst); // NOT_SERVING
+    wait_for(|| !lb.status().is_up()).await;
+    serving.store(1, Ordering::SeqCst);
+    wait_for(|| lb.status().is_up()).await;
 }

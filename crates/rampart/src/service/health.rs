@@ -23,6 +23,8 @@ const MAX_REDIRECTS: usize = 10;
 /// A compiled `healthCheck`.
 #[derive(Debug, Clone)]
 pub(super) struct HealthCheck {
+    /// `mode: grpc`.
+    grpc: bool,
     path: String,
     scheme: Option<String>,
     host_header: Option<HeaderValue>,
@@ -45,12 +47,16 @@ fn invalid(key: &str, reason: impl Into<String>) -> ServiceError {
 
 impl HealthCheck {
     pub(super) fn new(spec: &HealthCheckSpec) -> Result<Self, ServiceError> {
-        if !spec.mode.is_empty() && !spec.mode.eq_ignore_ascii_case("http") {
-            return Err(invalid(
-                "mode",
-                format!("`{}` is not supported (only `http`)", spec.mode),
-            ));
-        }
+        let grpc = match spec.mode.to_ascii_lowercase().as_str() {
+            "" | "http" => false,
+            "grpc" => true,
+            _ => {
+                return Err(invalid(
+                    "mode",
+                    format!("`{}` is not `http` or `grpc`", spec.mode),
+                ));
+            }
+        };
         if spec.path.contains("://") || spec.path.starts_with("//") {
             return Err(invalid(
                 "path",
@@ -95,6 +101,7 @@ impl HealthCheck {
         };
         let interval = or(spec.interval, 30);
         Ok(HealthCheck {
+            grpc,
             path: spec.path.clone(),
             scheme: spec.scheme.clone(),
             host_header,
@@ -118,6 +125,8 @@ impl HealthCheck {
             .unwrap_or("http");
         let (scheme, protocol) = match scheme {
             "h2c" => ("http", Protocol::H2c),
+            // gRPC is HTTP/2 only: plain schemes mean h2c, as Traefik's insecure gRPC dial.
+            "http" if self.grpc => ("http", Protocol::H2c),
             other => (other, Protocol::Auto),
         };
         let host = server.host().ok_or("server URL has no host")?;
@@ -130,7 +139,9 @@ impl HealthCheck {
             Some(p) => format!("{host}:{p}"),
             None => host,
         };
-        let path = if self.path.starts_with('/') {
+        let path = if self.grpc {
+            super::grpc_health::PATH.to_owned()
+        } else if self.path.starts_with('/') {
             self.path.clone()
         } else {
             // A relative path resolves against the server URL's directory (url.Parse rules).
@@ -149,6 +160,14 @@ impl HealthCheck {
     pub(super) async fn check(&self, transport: &Transport, server: &Uri) -> Result<(), String> {
         let (mut uri, protocol) = self.uri(server)?;
         let pool = transport.pool(protocol);
+        if self.grpc {
+            let dial = dial_of(&uri)?;
+            let fut =
+                super::grpc_health::check(pool, &dial, self.host_header.as_ref(), &self.headers);
+            return tokio::time::timeout(self.timeout, fut)
+                .await
+                .map_err(|_| format!("timed out after {:?}", self.timeout))?;
+        }
         let fut = async {
             for _ in 0..=MAX_REDIRECTS {
                 let status = self.once(pool, &uri).await?;
@@ -182,10 +201,7 @@ impl HealthCheck {
         if let Some(h) = &self.host_header {
             req.headers_mut().insert(HOST, h.clone());
         }
-        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
-            return Err(format!("`{uri}` has no scheme or host"));
-        };
-        let dial = Dial::new(scheme.clone(), authority.clone());
+        let dial = dial_of(uri)?;
         let res = pool
             .send(&dial, req)
             .await
@@ -210,6 +226,13 @@ impl HealthCheck {
             None if !(200..400).contains(&code) => Err(format!("received error status {code}")),
             _ => Ok(()),
         }
+    }
+}
+
+fn dial_of(uri: &Uri) -> Result<Dial, String> {
+    match (uri.scheme(), uri.authority()) {
+        (Some(scheme), Some(authority)) => Ok(Dial::new(scheme.clone(), authority.clone())),
+        _ => Err(format!("`{uri}` has no scheme or host")),
     }
 }
 

@@ -18,6 +18,7 @@ mod body;
 mod error;
 mod failover;
 mod forward;
+mod grpc_health;
 mod health;
 pub mod hop;
 pub mod internal;

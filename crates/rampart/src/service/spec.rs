@@ -110,7 +110,7 @@ pub struct HealthCheckSpec {
     pub path: String,
     /// `scheme`: replaces the server URL's scheme.
     pub scheme: Option<String>,
-    /// `mode`: `http` (the only one rampart implements; `grpc` is refused at build time).
+    /// `mode`: `http`, or `grpc` (the gRPC Health Checking Protocol v1; `path` is unused).
     pub mode: String,
     /// `hostname`: the `Host` to send.
     pub hostname: Option<String>,
