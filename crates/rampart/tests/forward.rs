@@ -450,3 +450,56 @@ async fn h2_client_to_tls_h2_upstream() {
     assert_eq!(r.header("x-forwarded-proto"), "http");
     assert_eq!(r.header("x-forwarded-for"), "127.0.0.1");
 }
+
+#[test]
+fn a_transport_can_be_built_outside_a_runtime() {
+    // The config compiler may build transports before the runtime runs: no panic.
+    let transport = Transport::new(&TransportSpec::default()).unwrap();
+    assert!(transport.response_header_timeout().is_none());
+}
+
+#[tokio::test]
+async fn client_certificates_are_presented_to_the_upstream() {
+    // mTLS to the upstream: the server requires a certificate from the test CA.
+    let ca = TestCa::new("mtls ca");
+    let server = ca.server_cert(&["127.0.0.1"]);
+    let client = ca.client_cert("rampart");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(ca.root_store()),
+        Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .build()
+    .unwrap();
+    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_client_cert_verifier(verifier)
+    .with_single_cert(vec![server.cert_der.clone()], server.key())
+    .unwrap();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let up = Upstream::start_with(Options::new().tls(Arc::new(cfg)), |_| async {
+        reply::text(200, "mutual")
+    })
+    .await;
+
+    let mut spec = TransportSpec {
+        root_cas: vec![ca.cert_pem().to_owned()],
+        ..TransportSpec::default()
+    };
+    let front = serve(forwarder(&up.url(), &spec)).await;
+    assert_eq!(
+        get(&client_h1(), &front.url("/")).await.0,
+        502,
+        "no client certificate"
+    );
+
+    spec.certificates = vec![rampart::service::CertificateSpec::new(
+        client.cert_pem.clone(),
+        client.key_pem.clone(),
+    )];
+    let front = serve(forwarder(&up.url(), &spec)).await;
+    let (status, _, body) = get(&client_h1(), &front.url("/")).await;
+    assert_eq!((status.as_u16(), &body[..]), (200, &b"mutual"[..]));
+}

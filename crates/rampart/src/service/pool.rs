@@ -93,7 +93,8 @@ enum Conn {
 }
 
 impl Pool {
-    /// A pool dialling through `connector`. Spawns its idle reaper: call inside a runtime.
+    /// A pool dialling through `connector`. Inside a Tokio runtime it spawns its idle reaper;
+    /// outside one, expired idle connections are only dropped when next looked at.
     pub(crate) fn new(
         connector: Connector,
         force_h2: bool,
@@ -108,8 +109,10 @@ impl Pool {
             h1: Mutex::new(HashMap::new()),
             h2: Mutex::new(HashMap::new()),
         });
-        if let Some(timeout) = idle_timeout {
-            tokio::spawn(reap(Arc::downgrade(&inner), timeout));
+        if let Some(timeout) = idle_timeout
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(reap(Arc::downgrade(&inner), timeout));
         }
         Pool { inner }
     }

@@ -71,7 +71,8 @@ impl fmt::Debug for Transport {
 impl Transport {
     /// Builds the transport; fails on unreadable or invalid TLS material.
     ///
-    /// Must be called inside a Tokio runtime (the pools spawn their connection tasks on it).
+    /// Best built inside the Tokio runtime that will use it (each pool spawns a task there that
+    /// closes idle connections after `idleConnTimeout`); requests must run in a runtime.
     pub fn new(spec: &TransportSpec) -> Result<Self, ServiceError> {
         let tls = tls::client_config(spec)?;
         let server_name = match &spec.server_name {
