@@ -157,3 +157,33 @@ async fn websocket_to_a_tls_upstream_uses_http1_even_when_h2_is_offered() {
         .unwrap();
     assert_eq!(back, Message::text("over tls"));
 }
+
+#[tokio::test]
+async fn e8_h2c_upgrade_is_not_forwarded() {
+    // A backend that would switch to h2c must never see the request as an upgrade.
+    let up = Upstream::start(|req| async move {
+        if req.headers().contains_key("upgrade") {
+            let mut res = reply::status(101);
+            res.headers_mut().insert("upgrade", "h2c".parse().unwrap());
+            res.headers_mut()
+                .insert("connection", "Upgrade".parse().unwrap());
+            res
+        } else {
+            reply::text(200, "plain")
+        }
+    })
+    .await;
+    let front = serve(forwarder(&up.url())).await;
+    let out = raw(
+        front.addr,
+        b"GET /public HTTP/1.1\r\nHost: app.test\r\nUpgrade: h2c\r\n\
+          HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade, HTTP2-Settings, close\r\n\r\n",
+    )
+    .await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.ends_with("plain"), "{out}");
+    let r = up.last_request().unwrap();
+    for gone in ["upgrade", "http2-settings", "connection"] {
+        assert!(!r.headers.contains_key(gone), "{gone} reached the app");
+    }
+}

@@ -31,6 +31,9 @@ const PROXY_ONLY: [HeaderName; 3] = [
 /// then the fixed list. Keeps `TE: trailers` (gRPC needs it, as Go keeps it), the `Trailer`
 /// announcement (hyper only sends announced trailers), and re-adds `Connection: Upgrade` plus
 /// `Upgrade` for an upgrade request, whose protocol it returns.
+///
+/// An upgrade to `h2c` is never forwarded: a backend that accepted it would get a raw HTTP/2
+/// tunnel from the client, past routing and forwardAuth (h2c smuggling, attack catalogue E8).
 pub fn strip_request(headers: &mut HeaderMap) -> Option<HeaderValue> {
     if !has_any_hop(headers) {
         return None;
@@ -43,6 +46,7 @@ pub fn strip_request(headers: &mut HeaderMap) -> Option<HeaderValue> {
                     .iter()
                     .all(|b| b.is_ascii_graphic() || *b == b' ')
             })
+            .filter(|v| !connection_tokens(v).any(|t| t.eq_ignore_ascii_case("h2c")))
             .cloned()
     } else {
         None
@@ -160,9 +164,25 @@ mod tests {
         assert_eq!(h["trailer"], "X");
         assert_eq!(h["x-forwarded-for"], "1.2.3.4");
         assert_eq!(h["accept"], "*/*");
-        // The upgrade itself is forwarded (the upstream decides); websockets need it.
-        assert_eq!(upgrade.unwrap(), "h2c");
+        // E8: an h2c upgrade is dropped, never forwarded.
+        assert!(upgrade.is_none());
+        assert!(!h.contains_key("upgrade") && !h.contains_key("connection"));
+    }
+
+    #[test]
+    fn websocket_upgrades_are_kept() {
+        let mut h = map(&[
+            ("connection", "keep-alive, Upgrade"),
+            ("upgrade", "websocket"),
+        ]);
+        assert_eq!(strip_request(&mut h).unwrap(), "websocket");
         assert_eq!(h["connection"], "Upgrade");
+        assert_eq!(h["upgrade"], "websocket");
+        let mut h = map(&[("connection", "Upgrade"), ("upgrade", "websocket, H2C")]);
+        assert!(
+            strip_request(&mut h).is_none(),
+            "a list naming h2c is dropped whole"
+        );
     }
 
     #[test]
