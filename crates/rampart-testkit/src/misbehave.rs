@@ -79,6 +79,22 @@ impl Misbehaving {
         .await
     }
 
+    /// Answers each request with `200 ok` immediately followed by a second, unrequested
+    /// response (`200 evil`), and keeps the connection open: a client that reuses it would read
+    /// `evil` as the answer to its next request (response desync, R6/E9).
+    pub async fn extra_response() -> Misbehaving {
+        Misbehaving::spawn(|mut tcp| async move {
+            while read_head(&mut tcp).await.is_some() {
+                let both = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\
+                             HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil";
+                if tcp.write_all(both).await.is_err() {
+                    return;
+                }
+            }
+        })
+        .await
+    }
+
     async fn spawn<F, Fut>(on_conn: F) -> Misbehaving
     where
         F: Fn(TcpStream) -> Fut + Send + Sync + 'static,

@@ -127,3 +127,18 @@ async fn concurrent_requests_share_the_pool() {
     }
     assert_eq!(up.connections(), before);
 }
+
+#[tokio::test]
+async fn r6_an_unrequested_extra_response_never_answers_the_next_request() {
+    let server = Misbehaving::extra_response().await;
+    let front = serve(forwarder(&server.url(), true, &TransportSpec::default())).await;
+    let client = client_h1();
+    for _ in 0..20 {
+        let (status, _, body) = get(&client, &front.url("/")).await;
+        assert_eq!(
+            (status.as_u16(), &body[..]),
+            (200, &b"ok"[..]),
+            "desynced connection reused"
+        );
+    }
+}
