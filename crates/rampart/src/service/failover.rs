@@ -16,6 +16,18 @@ use crate::{Request, Response};
 /// The main service's status comes from its health check; while it is down, requests go to
 /// the fallback, and when the fallback is down too (known only when `health_check` is set, as
 /// in Traefik) the answer is `503`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rampart::middleware::Endpoint;
+/// use rampart::service::internal::Noop;
+/// use rampart::service::{Failover, ServiceStatus};
+///
+/// let main_status = Arc::new(ServiceStatus::new());
+/// let failover = Failover::new(Arc::new(Noop), Some(&main_status), Arc::new(Noop), None, false);
+/// main_status.set(false); // the main service's health check failed: requests go to the fallback
+/// assert!(failover.status().is_up());
+/// ```
 pub struct Failover {
     main: Arc<dyn Endpoint>,
     fallback: Arc<dyn Endpoint>,

@@ -21,6 +21,13 @@ use crate::{Body, ConnInfo, Request, Response};
 const X_FORWARDED_FOR: http::HeaderName = http::HeaderName::from_static("x-forwarded-for");
 
 /// The server a request goes to: a `servers[].url` of a load balancer, parsed once.
+///
+/// ```
+/// use rampart::service::Target;
+/// let t = Target::parse("h2c://10.0.0.5:50051", false).unwrap();
+/// assert_eq!(t.authority(), "10.0.0.5:50051");
+/// assert!(Target::parse("ftp://10.0.0.5", false).is_err());
+/// ```
 #[derive(Debug, Clone)]
 pub struct Target {
     url: Arc<str>,
@@ -98,6 +105,17 @@ impl Target {
 }
 
 /// Forwards requests to one server: an [`Endpoint`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use rampart::service::{Forwarder, Target, Transport, TransportSpec};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let transport = Arc::new(Transport::new(&TransportSpec::default()).unwrap());
+/// let target = Target::parse("http://127.0.0.1:8080", false).unwrap();
+/// let forwarder = Forwarder::new(target, true, transport);
+/// assert_eq!(forwarder.target().url(), "http://127.0.0.1:8080");
+/// # });
+/// ```
 #[derive(Clone)]
 pub struct Forwarder {
     target: Target,

@@ -35,6 +35,23 @@ impl fmt::Debug for WeightedChild {
 }
 
 /// A `weighted` service.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rampart::middleware::Endpoint;
+/// use rampart::service::internal::Noop;
+/// use rampart::service::{Weighted, WeightedChild};
+///
+/// let child = |name: &str, weight| WeightedChild {
+///     name: name.to_owned(),
+///     weight,
+///     service: Arc::new(Noop) as Arc<dyn Endpoint>,
+///     status: None,
+/// };
+/// let canary = Weighted::new("canary@file", vec![child("v1@file", 9), child("v2@file", 1)], None, false)
+///     .unwrap();
+/// assert!(canary.status().is_up());
+/// ```
 pub struct Weighted {
     children: Vec<WeightedChild>,
     up: Arc<[AtomicBool]>,

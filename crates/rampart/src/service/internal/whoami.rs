@@ -16,6 +16,19 @@ const MAX_BODY: usize = 1 << 20;
 /// Echoes the request in the text format of `traefik/whoami`: `Hostname`, one `IP` line per
 /// interface address, `RemoteAddr`, then the request as HTTP/1.1 (request line, `Host`,
 /// `User-Agent`, the other headers sorted by canonical name, CRLF line ends), then the body.
+///
+/// ```
+/// use http_body_util::BodyExt;
+/// use rampart::middleware::Endpoint;
+/// use rampart::service::internal::Whoami;
+/// use rampart::{Body, Request};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let req = http::Request::get("/").header("host", "app.test").body(Body::empty()).unwrap();
+/// let res = Whoami::new().call(req).await;
+/// let text = res.into_body().collect().await.unwrap().to_bytes();
+/// assert!(String::from_utf8_lossy(&text).contains("GET / HTTP/1.1\r\nHost: app.test\r\n"));
+/// # });
+/// ```
 #[derive(Debug, Clone)]
 pub struct Whoami {
     hostname: Arc<str>,
