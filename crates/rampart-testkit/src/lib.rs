@@ -1,6 +1,18 @@
 //! rampart's test kit: programmable upstream and auth servers on 127.0.0.1, certificates made
 //! with rcgen, and helpers shared by every crate's tests. Not published.
+//!
+//! * [`Upstream`] — a recording HTTP/1.1 + HTTP/2 (h2c, TLS) server answering per test.
+//! * [`reply`] — response builders and bodies: fixed, channel-fed, generated, with trailers.
+//! * [`misbehave`] — a closed port, a black hole, a body cut short, late headers.
+//! * [`ws`] — a websocket echo upstream and client.
+//! * [`certs`] — a CA and leaves made by rcgen.
 
 pub mod certs;
+pub mod misbehave;
+pub mod reply;
+pub mod upstream;
+pub mod ws;
 
 pub use certs::{TestCa, TestCert};
+pub use misbehave::Misbehaving;
+pub use upstream::{Options, Recorded, Upstream};

@@ -8,19 +8,23 @@
 //!
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
 //! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
+//! * [`entrypoint`] — the stage between the socket and routing: forwarded headers, `Connection`.
 //! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
 //!   and the registry that builds middlewares from their Traefik type name.
+//! * [`service`] — where requests end: load balancers, the upstream client, internal services.
 //!
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
 //! into immutable runtime objects and runs requests through them.
 
 pub mod body;
 pub mod context;
+pub mod entrypoint;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
+pub mod service;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;
