@@ -3,13 +3,16 @@
 //! A request flows one way through this crate, and the module tree follows it:
 //!
 //! ```text
-//! rule/ → table/ → middleware/ → service/ → pipeline
+//! request/ → rule/ → table/ → middleware/ → service/ → pipeline
 //! ```
 //!
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
 //! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
 //! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
+//! * [`request`] — the request as routing sees it: path normalisation, canonical host, query.
+//! * [`rule`] — Traefik's rule language, parsed and compiled ([`rule::Rule`]).
+//! * [`table`] — routers compiled into an indexed, priority-ordered [`table::RoutingTable`].
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
 //!   and the registry that builds middlewares from their Traefik type name.
 //!
@@ -21,6 +24,9 @@ pub mod context;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
+pub mod request;
+pub mod rule;
+pub mod table;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;

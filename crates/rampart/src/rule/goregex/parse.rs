@@ -1,0 +1,721 @@
+//! Go's `regexp/syntax` parser (Perl flags, as `regexp.Compile` uses), producing a small tree.
+
+use super::GoRegexError;
+
+/// Go's limit on repeat counts (`regexp/syntax`: `{n,m}` with n or m above 1000 is invalid).
+const MAX_REPEAT: u32 = 1000;
+/// Go's `maxHeight`: how deep the parse tree may be.
+const MAX_DEPTH: usize = 1000;
+
+pub(super) const ERR_MISSING_PAREN: &str = "missing closing )";
+const ERR_UNEXPECTED_PAREN: &str = "unexpected )";
+const ERR_MISSING_BRACKET: &str = "missing closing ]";
+const ERR_INVALID_ESCAPE: &str = "invalid escape sequence";
+const ERR_TRAILING_BACKSLASH: &str = "trailing backslash at end of expression";
+const ERR_INVALID_CHAR_RANGE: &str = "invalid character class range";
+const ERR_INVALID_PERL_OP: &str = "invalid or unsupported Perl syntax";
+const ERR_INVALID_NAMED_CAPTURE: &str = "invalid named capture";
+const ERR_INVALID_REPEAT_OP: &str = "invalid nested repetition operator";
+const ERR_INVALID_REPEAT_SIZE: &str = "invalid repeat count";
+const ERR_MISSING_REPEAT_ARGUMENT: &str = "missing argument to repetition operator";
+const ERR_NESTING_DEPTH: &str = "expression nests too deeply";
+
+/// Go's parse flags that change meaning (`regexp/syntax.Flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "mirrors Go's four independent parse flags"
+)]
+pub(super) struct Flags {
+    pub(super) fold_case: bool,
+    pub(super) dot_nl: bool,
+    /// `(?m)`: `^`/`$` match at line boundaries.
+    pub(super) multi_line: bool,
+    pub(super) non_greedy: bool,
+}
+
+/// A zero-width assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Assertion {
+    BeginText,
+    EndText,
+    BeginLine,
+    EndLine,
+    WordBoundary,
+    NotWordBoundary,
+}
+
+/// One item of a character class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ClassItem {
+    Range(char, char),
+    /// `\d`, `\s`, `\w` (ASCII in Go), negated for `\D`, `\S`, `\W`.
+    Perl(char, bool),
+    /// `[:alpha:]`, negated for `[:^alpha:]`.
+    Posix(String, bool),
+    /// `\p{…}` as Rust spells it (`gc=Lu`, `sc=Greek`, `Any`…), negated for `\P`/`^`.
+    Unicode(String, bool),
+}
+
+/// The parsed pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Node {
+    Empty,
+    Literal(char, bool),
+    Class {
+        items: Vec<ClassItem>,
+        negated: bool,
+        fold: bool,
+    },
+    Dot(bool),
+    Assert(Assertion),
+    Group(Box<Node>),
+    Repeat {
+        sub: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+    },
+    Concat(Vec<Node>),
+    Alternate(Vec<Node>),
+}
+
+pub(super) fn parse(pattern: &str) -> Result<Node, GoRegexError> {
+    let mut p = Parser {
+        src: pattern,
+        pos: 0,
+        flags: Flags::default(),
+    };
+    p.run()
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    flags: Flags,
+}
+
+/// An open group (or the whole pattern): finished branches and the current branch's items.
+/// Groups are kept on an explicit stack, as Go does, so nesting depth costs no call stack.
+struct Frame {
+    branches: Vec<Node>,
+    items: Vec<Node>,
+    /// Flags to restore at the closing `)`.
+    saved: Flags,
+    capture: bool,
+    /// Where the last item's repeat operator started, if the last item was a repeat.
+    last_repeat: Option<usize>,
+}
+
+impl Frame {
+    fn new(saved: Flags, capture: bool) -> Self {
+        Frame {
+            branches: Vec::new(),
+            items: Vec::new(),
+            saved,
+            capture,
+            last_repeat: None,
+        }
+    }
+
+    fn end_branch(&mut self) {
+        let items = std::mem::take(&mut self.items);
+        self.branches.push(match items.len() {
+            0 => Node::Empty,
+            1 => items.into_iter().next().unwrap_or(Node::Empty),
+            _ => Node::Concat(items),
+        });
+    }
+
+    fn finish(mut self) -> Node {
+        self.end_branch();
+        if self.branches.len() == 1 {
+            self.branches.pop().unwrap_or(Node::Empty)
+        } else {
+            Node::Alternate(self.branches)
+        }
+    }
+}
+
+impl Parser<'_> {
+    fn rest(&self) -> &str {
+        &self.src[self.pos..]
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn next_char(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn run(&mut self) -> Result<Node, GoRegexError> {
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut cur = Frame::new(self.flags, false);
+        while let Some(c) = self.peek() {
+            let start = self.pos;
+            // Go rejects a repeat right after a repeat (`a**`, `a{2}{3}`), but a flag group
+            // in between resets that: `a*(?i)*` is `(a*)*`.
+            let mut this_repeat = None;
+            match c {
+                '|' => {
+                    self.pos += 1;
+                    cur.end_branch();
+                }
+                '(' => {
+                    if let Some((saved, capture)) = self.open_group()? {
+                        if stack.len() >= MAX_DEPTH {
+                            return Err(GoRegexError::new(ERR_NESTING_DEPTH, self.src));
+                        }
+                        stack.push(std::mem::replace(&mut cur, Frame::new(saved, capture)));
+                        continue;
+                    }
+                }
+                ')' => {
+                    self.pos += 1;
+                    let Some(parent) = stack.pop() else {
+                        return Err(GoRegexError::new(ERR_UNEXPECTED_PAREN, self.src));
+                    };
+                    let done = std::mem::replace(&mut cur, parent);
+                    self.flags = done.saved;
+                    let capture = done.capture;
+                    let inner = done.finish();
+                    cur.items.push(if capture {
+                        Node::Group(Box::new(inner))
+                    } else {
+                        inner
+                    });
+                }
+                '*' | '+' | '?' => {
+                    self.pos += 1;
+                    let (min, max) = match c {
+                        '*' => (0, None),
+                        '+' => (1, None),
+                        _ => (0, Some(1)),
+                    };
+                    self.repeat(&mut cur.items, min, max, start, cur.last_repeat)?;
+                    this_repeat = Some(start);
+                }
+                '{' => {
+                    if let Some(rep) = parse_repeat(self.rest()) {
+                        let end = self.pos + rep.len;
+                        // Go: counts above 1000, or max below min, are invalid.
+                        let out_of_range = rep.min > MAX_REPEAT
+                            || rep.max.is_some_and(|m| m > MAX_REPEAT || m < rep.min);
+                        if out_of_range {
+                            return Err(GoRegexError::new(
+                                ERR_INVALID_REPEAT_SIZE,
+                                &self.src[start..end],
+                            ));
+                        }
+                        self.pos = end;
+                        self.repeat(&mut cur.items, rep.min, rep.max, start, cur.last_repeat)?;
+                        this_repeat = Some(start);
+                    } else {
+                        self.pos += 1;
+                        cur.items.push(Node::Literal('{', self.flags.fold_case));
+                    }
+                }
+                '[' => cur.items.push(self.class()?),
+                '^' => {
+                    self.pos += 1;
+                    cur.items.push(Node::Assert(if self.flags.multi_line {
+                        Assertion::BeginLine
+                    } else {
+                        Assertion::BeginText
+                    }));
+                }
+                '$' => {
+                    self.pos += 1;
+                    cur.items.push(Node::Assert(if self.flags.multi_line {
+                        Assertion::EndLine
+                    } else {
+                        Assertion::EndText
+                    }));
+                }
+                '.' => {
+                    self.pos += 1;
+                    cur.items.push(Node::Dot(self.flags.dot_nl));
+                }
+                '\\' => self.escape(&mut cur.items)?,
+                _ => {
+                    self.pos += c.len_utf8();
+                    cur.items.push(Node::Literal(c, self.flags.fold_case));
+                }
+            }
+            cur.last_repeat = this_repeat;
+        }
+        if !stack.is_empty() {
+            return Err(GoRegexError::new(ERR_MISSING_PAREN, self.src));
+        }
+        Ok(cur.finish())
+    }
+
+    fn repeat(
+        &mut self,
+        items: &mut Vec<Node>,
+        min: u32,
+        max: Option<u32>,
+        start: usize,
+        last_repeat: Option<usize>,
+    ) -> Result<(), GoRegexError> {
+        let mut greedy = !self.flags.non_greedy;
+        if self.peek() == Some('?') {
+            self.pos += 1;
+            greedy = !greedy;
+        }
+        if let Some(prev) = last_repeat {
+            return Err(GoRegexError::new(
+                ERR_INVALID_REPEAT_OP,
+                &self.src[prev..self.pos],
+            ));
+        }
+        let Some(sub) = items.pop() else {
+            return Err(GoRegexError::new(
+                ERR_MISSING_REPEAT_ARGUMENT,
+                &self.src[start..self.pos],
+            ));
+        };
+        let node = Node::Repeat {
+            sub: Box::new(sub),
+            min,
+            max,
+            greedy,
+        };
+        let counted = min >= 2 || max.is_some_and(|m| m >= 2);
+        if counted && !repeat_is_valid(&node, MAX_REPEAT) {
+            return Err(GoRegexError::new(
+                ERR_INVALID_REPEAT_SIZE,
+                &self.src[start..self.pos],
+            ));
+        }
+        items.push(node);
+        Ok(())
+    }
+
+    /// Reads the opening of `(…)`, `(?:…)`, `(?flags)`, `(?flags:…)`, `(?P<name>…)` or
+    /// `(?<name>…)`. Returns the flags to restore at `)` and whether the group captures, or
+    /// `None` for a flags-only group, which changes the flags of what follows.
+    fn open_group(&mut self) -> Result<Option<(Flags, bool)>, GoRegexError> {
+        let start = self.pos;
+        self.pos += 1;
+        let saved = self.flags;
+        if self.peek() != Some('?') {
+            return Ok(Some((saved, true)));
+        }
+        let rest = self.rest();
+        let named =
+            rest.starts_with("?P<") && rest.len() > 3 || rest.starts_with("?<") && rest.len() > 2;
+        if named {
+            let name_start = self.pos + if rest.starts_with("?P<") { 3 } else { 2 };
+            let Some(close) = self.src[name_start..].find('>') else {
+                return Err(GoRegexError::new(
+                    ERR_INVALID_NAMED_CAPTURE,
+                    &self.src[start..],
+                ));
+            };
+            let name = &self.src[name_start..name_start + close];
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+            if !valid {
+                return Err(GoRegexError::new(
+                    ERR_INVALID_NAMED_CAPTURE,
+                    &self.src[start..=name_start + close],
+                ));
+            }
+            self.pos = name_start + close + 1;
+            return Ok(Some((saved, true)));
+        }
+        self.pos += 1;
+        let (flags, opens_group) = self.perl_flags(start)?;
+        self.flags = flags;
+        Ok(opens_group.then_some((saved, false)))
+    }
+
+    /// Reads flags after `(?` up to `)` or `:`, as Go's `parsePerlFlags`.
+    fn perl_flags(&mut self, start: usize) -> Result<(Flags, bool), GoRegexError> {
+        let mut flags = self.flags;
+        let mut negated = false;
+        let mut saw_flag = false;
+        while let Some(c) = self.next_char() {
+            let on = !negated;
+            match c {
+                'i' => flags.fold_case = on,
+                'm' => flags.multi_line = on,
+                's' => flags.dot_nl = on,
+                'U' => flags.non_greedy = on,
+                '-' if !negated => {
+                    negated = true;
+                    saw_flag = false;
+                    continue;
+                }
+                ':' | ')' if !negated || saw_flag => return Ok((flags, c == ':')),
+                _ => break,
+            }
+            saw_flag = true;
+        }
+        Err(GoRegexError::new(
+            ERR_INVALID_PERL_OP,
+            &self.src[start..self.pos],
+        ))
+    }
+
+    fn escape(&mut self, items: &mut Vec<Node>) -> Result<(), GoRegexError> {
+        let start = self.pos;
+        let rest = self.rest();
+        let Some(c) = rest[1..].chars().next() else {
+            return Err(GoRegexError::new(ERR_TRAILING_BACKSLASH, ""));
+        };
+        let assertion = match c {
+            'A' => Some(Assertion::BeginText),
+            'z' => Some(Assertion::EndText),
+            'b' => Some(Assertion::WordBoundary),
+            'B' => Some(Assertion::NotWordBoundary),
+            _ => None,
+        };
+        if let Some(a) = assertion {
+            self.pos += 2;
+            items.push(Node::Assert(a));
+            return Ok(());
+        }
+        match c {
+            'C' => Err(GoRegexError::new(ERR_INVALID_ESCAPE, "\\C")),
+            'Q' => {
+                // `\Q…\E` (or to the end): every character is a literal.
+                let body = &rest[2..];
+                let (lit, consumed) = match body.find("\\E") {
+                    Some(i) => (&body[..i], i + 2),
+                    None => (body, body.len()),
+                };
+                for ch in lit.chars() {
+                    items.push(Node::Literal(ch, self.flags.fold_case));
+                }
+                self.pos += 2 + consumed;
+                Ok(())
+            }
+            'p' | 'P' => {
+                let (item, len) = unicode_class(&self.src[start..])?;
+                self.pos += len;
+                items.push(Node::Class {
+                    items: vec![item],
+                    negated: false,
+                    fold: self.flags.fold_case,
+                });
+                Ok(())
+            }
+            'd' | 's' | 'w' | 'D' | 'S' | 'W' => {
+                self.pos += 2;
+                items.push(Node::Class {
+                    items: vec![ClassItem::Perl(
+                        c.to_ascii_lowercase(),
+                        c.is_ascii_uppercase(),
+                    )],
+                    negated: false,
+                    fold: self.flags.fold_case,
+                });
+                Ok(())
+            }
+            _ => {
+                let (ch, len) = parse_escape(&self.src[start..])?;
+                self.pos += len;
+                items.push(Node::Literal(ch, self.flags.fold_case));
+                Ok(())
+            }
+        }
+    }
+
+    /// A bracketed class, as Go's `parseClass`: `]` and `-` are literal first; `[` is literal
+    /// unless it starts `[:name:]`; a range's ends must be ordered.
+    fn class(&mut self) -> Result<Node, GoRegexError> {
+        let whole = self.pos;
+        self.pos += 1;
+        let mut negated = false;
+        if self.peek() == Some('^') {
+            negated = true;
+            self.pos += 1;
+        }
+        let mut items = Vec::new();
+        let mut first = true;
+        loop {
+            let rest = self.rest();
+            if rest.is_empty() {
+                return Err(GoRegexError::new(ERR_MISSING_BRACKET, &self.src[whole..]));
+            }
+            if rest.starts_with(']') && !first {
+                self.pos += 1;
+                break;
+            }
+            first = false;
+            if let Some(end) = rest.strip_prefix("[:").and_then(|r| r.find(":]")) {
+                {
+                    let name = &rest[2..2 + end];
+                    let (neg, bare) = name.strip_prefix('^').map_or((false, name), |n| (true, n));
+                    if !POSIX_CLASSES.contains(&bare) {
+                        return Err(GoRegexError::new(ERR_INVALID_CHAR_RANGE, &rest[..end + 4]));
+                    }
+                    items.push(ClassItem::Posix(bare.to_string(), neg));
+                    self.pos += end + 4;
+                    continue;
+                }
+            }
+            if rest.starts_with("\\p") || rest.starts_with("\\P") {
+                let (item, len) = unicode_class(rest)?;
+                items.push(item);
+                self.pos += len;
+                continue;
+            }
+            if let Some(c) = rest
+                .strip_prefix('\\')
+                .and_then(|r| r.chars().next())
+                .filter(|c| matches!(c, 'd' | 's' | 'w' | 'D' | 'S' | 'W'))
+            {
+                items.push(ClassItem::Perl(
+                    c.to_ascii_lowercase(),
+                    c.is_ascii_uppercase(),
+                ));
+                self.pos += 2;
+                continue;
+            }
+            let range_start = self.pos;
+            let lo = self.class_char(whole)?;
+            let mut hi = lo;
+            let rest = self.rest();
+            if rest.len() >= 2 && rest.starts_with('-') && !rest[1..].starts_with(']') {
+                self.pos += 1;
+                hi = self.class_char(whole)?;
+                if hi < lo {
+                    return Err(GoRegexError::new(
+                        ERR_INVALID_CHAR_RANGE,
+                        &self.src[range_start..self.pos],
+                    ));
+                }
+            }
+            items.push(ClassItem::Range(lo, hi));
+        }
+        Ok(Node::Class {
+            items,
+            negated,
+            fold: self.flags.fold_case,
+        })
+    }
+
+    fn class_char(&mut self, whole: usize) -> Result<char, GoRegexError> {
+        let rest = self.rest();
+        if rest.is_empty() {
+            return Err(GoRegexError::new(ERR_MISSING_BRACKET, &self.src[whole..]));
+        }
+        if rest.starts_with('\\') {
+            let (c, len) = parse_escape(rest)?;
+            self.pos += len;
+            return Ok(c);
+        }
+        Ok(self.next_char().unwrap_or('\0'))
+    }
+}
+
+/// Go's POSIX class names (`regexp/syntax` `posixGroup`).
+const POSIX_CLASSES: &[&str] = &[
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct",
+    "space", "upper", "word", "xdigit",
+];
+
+/// A counted repeat: `{n}` (max = min), `{n,}` (no max), `{n,m}`.
+struct CountedRepeat {
+    min: u32,
+    max: Option<u32>,
+    len: usize,
+}
+
+/// Parses `{n}`, `{n,}`, `{n,m}` at the start of `s` as Go's `parseRepeat`; `None` when it
+/// is not one, and then `{` is a literal. Counts too large to read come out as `u32::MAX`.
+fn parse_repeat(s: &str) -> Option<CountedRepeat> {
+    let b = s.as_bytes();
+    let mut i = 1;
+    let (min, len) = parse_int(&s[i..])?;
+    i += len;
+    let max = match b.get(i)? {
+        b'}' => Some(min),
+        b',' => {
+            i += 1;
+            if *b.get(i)? == b'}' {
+                None
+            } else {
+                let (m, len) = parse_int(&s[i..])?;
+                i += len;
+                Some(m)
+            }
+        }
+        _ => return None,
+    };
+    if *b.get(i)? != b'}' {
+        return None;
+    }
+    Some(CountedRepeat {
+        min,
+        max,
+        len: i + 1,
+    })
+}
+
+/// A decimal without leading zeros, as Go's `parseInt` (`u32::MAX` when too large).
+fn parse_int(s: &str) -> Option<(u32, usize)> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits >= 2 && s.starts_with('0') {
+        return None;
+    }
+    let value = s[..digits].parse().unwrap_or(u32::MAX);
+    Some((value, digits))
+}
+
+/// Go's `repeatIsValid`: nested repeats may not multiply past `n` copies.
+fn repeat_is_valid(node: &Node, mut n: u32) -> bool {
+    match node {
+        Node::Repeat { sub, min, max, .. } => {
+            let m = max.unwrap_or(*min);
+            if max == &Some(0) {
+                return true;
+            }
+            if m > n {
+                return false;
+            }
+            n = n.checked_div(m).unwrap_or(n);
+            repeat_is_valid(sub, n)
+        }
+        Node::Group(sub) => repeat_is_valid(sub, n),
+        Node::Concat(items) | Node::Alternate(items) => items.iter().all(|i| repeat_is_valid(i, n)),
+        _ => true,
+    }
+}
+
+/// An escaped single character (`\n`, `\x41`, `\x{1F600}`, `\012`, `\.`), as Go's
+/// `parseEscape`. Returns the character and the escape's length.
+fn parse_escape(s: &str) -> Result<(char, usize), GoRegexError> {
+    let t = &s[1..];
+    let Some(c) = t.chars().next() else {
+        return Err(GoRegexError::new(ERR_TRAILING_BACKSLASH, ""));
+    };
+    let bad = |len: usize| GoRegexError::new(ERR_INVALID_ESCAPE, &s[..len.min(s.len())]);
+    let simple = match c {
+        'a' => Some('\x07'),
+        'f' => Some('\x0c'),
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'v' => Some('\x0b'),
+        _ => None,
+    };
+    if let Some(ch) = simple {
+        return Ok((ch, 2));
+    }
+    if c.is_ascii() && !c.is_ascii_alphanumeric() {
+        // An escaped ASCII punctuation character is itself.
+        return Ok((c, 2));
+    }
+    match c {
+        '0'..='7' => {
+            // A single non-zero digit would be a backreference, which Go does not support.
+            let more = t[1..]
+                .bytes()
+                .take(2)
+                .take_while(|b| (b'0'..=b'7').contains(b))
+                .count();
+            if c != '0' && more == 0 {
+                return Err(bad(2));
+            }
+            let digits = &t[..=more];
+            let value = u32::from_str_radix(digits, 8).map_err(|_| bad(2 + more))?;
+            Ok((
+                char::from_u32(value).ok_or_else(|| bad(2 + more))?,
+                2 + more,
+            ))
+        }
+        'x' => {
+            let rest = &t[1..];
+            if let Some(body) = rest.strip_prefix('{') {
+                let close = body.find('}').ok_or_else(|| bad(s.len()))?;
+                let hex = &body[..close];
+                let ok = !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit());
+                let value = ok.then(|| u32::from_str_radix(hex, 16).ok()).flatten();
+                let ch = value
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| bad(3 + close + 1))?;
+                return Ok((ch, 3 + close + 1));
+            }
+            let hex = rest
+                .get(..2)
+                .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+            let value = hex
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .ok_or_else(|| bad(4))?;
+            Ok((char::from_u32(value).ok_or_else(|| bad(4))?, 4))
+        }
+        _ => Err(bad(1 + c.len_utf8())),
+    }
+}
+
+/// `\pL`, `\p{Greek}`, `\P{^Lu}` at the start of `s`. Go accepts general categories,
+/// scripts, their long aliases, `Any`, `Assigned` and `ASCII`; the name is checked against
+/// Rust's `General_Category` and `Script` tables so that Rust's extra properties (`Emoji`,
+/// `White_Space`, `scx=…`) stay rejected as Go rejects them.
+fn unicode_class(s: &str) -> Result<(ClassItem, usize), GoRegexError> {
+    let mut negated = s.as_bytes()[1] == b'P';
+    let t = &s[2..];
+    let Some(c) = t.chars().next() else {
+        return Err(GoRegexError::new(ERR_INVALID_CHAR_RANGE, s));
+    };
+    let (name, len) = if c == '{' {
+        let close = t
+            .find('}')
+            .ok_or_else(|| GoRegexError::new(ERR_INVALID_CHAR_RANGE, s))?;
+        (&t[1..close], 2 + close + 1)
+    } else {
+        (&t[..c.len_utf8()], 2 + c.len_utf8())
+    };
+    let seq = &s[..len];
+    let name = match name.strip_prefix('^') {
+        Some(rest) => {
+            negated = !negated;
+            rest
+        }
+        None => name,
+    };
+    let valid_chars = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '));
+    if !valid_chars {
+        return Err(GoRegexError::new(ERR_INVALID_CHAR_RANGE, seq));
+    }
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let spelled = match folded.as_str() {
+        "any" => "Any".to_string(),
+        "assigned" => "Assigned".to_string(),
+        "ascii" => "ASCII".to_string(),
+        _ => {
+            let gc = format!("gc={name}");
+            let sc = format!("sc={name}");
+            if rust_knows(&gc) {
+                gc
+            } else if rust_knows(&sc) {
+                sc
+            } else {
+                return Err(GoRegexError::new(ERR_INVALID_CHAR_RANGE, seq));
+            }
+        }
+    };
+    Ok((ClassItem::Unicode(spelled, negated), len))
+}
+
+fn rust_knows(property: &str) -> bool {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&format!("\\p{{{property}}}"))
+        .is_ok()
+}
