@@ -20,5 +20,5 @@ mod view;
 
 pub(crate) mod query;
 
-pub use normalize::{EncodedCharacters, Normalized, PathOptions, normalize};
+pub use normalize::{EncodedCharacters, Normalized, PathOptions, normalize, normalize_path};
 pub use view::RequestView;

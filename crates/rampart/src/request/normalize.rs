@@ -182,16 +182,7 @@ pub fn normalize<'a, B>(
     let hosts = host::hosts(req).map_err(|e| bad(e.to_string()))?;
     let uri = req.uri();
     let raw_path = uri.path();
-    let processed = path::process(raw_path, options.sanitize_path).map_err(|e| {
-        bad(match e {
-            PathError::Fragment => "fragment (#) in the request path".to_string(),
-            PathError::InvalidEscape => "invalid percent-encoding in the request path".to_string(),
-        })
-    })?;
-    options
-        .encoded_characters
-        .check(&processed.escaped)
-        .map_err(bad)?;
+    let (escaped, routing) = normalize_path(raw_path, options)?;
     let query = uri.query().map(|q| {
         if !q.contains(';') {
             Cow::Borrowed(q)
@@ -201,15 +192,50 @@ pub fn normalize<'a, B>(
             Cow::Owned(q.replace(';', "&"))
         }
     });
-    let changed = *processed.escaped != *raw_path || matches!(query, Some(Cow::Owned(_)));
+    let changed = *escaped != *raw_path || matches!(query, Some(Cow::Owned(_)));
     Ok(Normalized {
         authority: hosts.authority,
         host: hosts.canonical,
-        path: processed.escaped,
-        routing_path: processed.routing,
+        path: escaped,
+        routing_path: routing,
         query,
         changed,
     })
+}
+
+/// The path half of [`normalize`]: runs Traefik's path pipeline on a raw request-target
+/// path (before `?`) and gives `(escaped path to forward, routing path)`, or the 400.
+///
+/// Middlewares that rewrite the path (`stripPrefix`, `replacePathRegex`) can call it again
+/// on their result, to refuse a rewrite that sanitises into something else (attack catalogue
+/// C7).
+///
+/// ```
+/// use rampart::request::{PathOptions, normalize_path};
+///
+/// let (escaped, routing) = normalize_path("/a/%2E%2E/b%2Fc%20d", &PathOptions::default()).unwrap();
+/// assert_eq!(escaped, "/b%2Fc%20d");
+/// assert_eq!(&*routing, b"/b%2Fc d");
+/// assert!(normalize_path("/admin#frag", &PathOptions::default()).is_err());
+/// ```
+pub fn normalize_path<'p>(
+    path: &'p str,
+    options: &PathOptions,
+) -> Result<(Cow<'p, str>, Cow<'p, [u8]>), RequestError> {
+    let bad = |reason: String| {
+        RequestError::new(ErrorSource::Downstream, StatusCode::BAD_REQUEST, reason)
+    };
+    let processed = path::process(path, options.sanitize_path).map_err(|e| {
+        bad(match e {
+            PathError::Fragment => "fragment (#) in the request path".to_string(),
+            PathError::InvalidEscape => "invalid percent-encoding in the request path".to_string(),
+        })
+    })?;
+    options
+        .encoded_characters
+        .check(&processed.escaped)
+        .map_err(bad)?;
+    Ok((processed.escaped, processed.routing))
 }
 
 impl<'a> Normalized<'a> {
