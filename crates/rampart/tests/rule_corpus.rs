@@ -224,18 +224,18 @@ fn check_path(row: &Value) -> Result<(), String> {
         };
     }
     let (escaped, routing) = got.map_err(|e| e.to_string())?;
-    if let Some(want) = row["escaped"].as_str() {
-        if escaped != want {
-            return Err(format!("escaped {escaped:?}, want {want:?}"));
-        }
+    if let Some(want) = row["escaped"].as_str()
+        && escaped != want
+    {
+        return Err(format!("escaped {escaped:?}, want {want:?}"));
     }
-    if let Some(want) = row["routing"].as_str() {
-        if *routing != *want.as_bytes() {
-            return Err(format!(
-                "routing {:?}, want {want:?}",
-                String::from_utf8_lossy(&routing)
-            ));
-        }
+    if let Some(want) = row["routing"].as_str()
+        && *routing != *want.as_bytes()
+    {
+        return Err(format!(
+            "routing {:?}, want {want:?}",
+            String::from_utf8_lossy(&routing)
+        ));
     }
     if let Some(want) = row["decoded"].as_str() {
         let decoded = percent_decode(&escaped);

@@ -14,7 +14,7 @@ use crate::request::RequestView;
 ///
 /// let built = RoutingTable::build(
 ///     [
-///         Router::new("app@docker", "Host(`a.example`) || Host(`b.example`) || Host(`c.example`)", ()),
+///         Router::new("app@docker", "Host(`a.example`) || Host(`b.example`) || Host(`c.example`) || Host(`d.example`)", ()),
 ///         Router::new("outpost@docker", "Host(`a.example`) && PathPrefix(`/outpost.goauthentik.io/`)", ()),
 ///     ],
 ///     &TableOptions::default(),
@@ -22,6 +22,7 @@ use crate::request::RequestView;
 /// let explained = built.table.explain(&RequestView::new("GET", "a.example", "/outpost.goauthentik.io/start"));
 /// // The longer rule wins: the classic forward-auth pitfall, made visible.
 /// assert_eq!(explained.winner().unwrap().router, "app@docker");
+/// assert!(explained.reason().contains("the length of its rule"));
 /// println!("{explained}");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

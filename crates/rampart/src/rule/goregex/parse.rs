@@ -597,7 +597,12 @@ fn parse_escape(s: &str) -> Result<(char, usize), GoRegexError> {
     let Some(c) = t.chars().next() else {
         return Err(GoRegexError::new(ERR_TRAILING_BACKSLASH, ""));
     };
-    let bad = |len: usize| GoRegexError::new(ERR_INVALID_ESCAPE, &s[..len.min(s.len())]);
+    let bad = |len: usize| {
+        let end = (len.min(s.len())..=s.len())
+            .find(|i| s.is_char_boundary(*i))
+            .unwrap_or(s.len());
+        GoRegexError::new(ERR_INVALID_ESCAPE, &s[..end])
+    };
     let simple = match c {
         'a' => Some('\x07'),
         'f' => Some('\x0c'),
