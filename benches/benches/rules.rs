@@ -76,7 +76,7 @@ fn lookups(c: &mut Criterion) {
     let table = guide_table();
     let mut group = c.benchmark_group("guide_1000");
     for (label, host, path) in [
-        ("app", "svc450.example.com", "/dashboard"),
+        ("app", "svc451.example.com", "/dashboard"),
         ("app_api", "svc300.example.com", "/api/items"),
         (
             "outpost_first",

@@ -38,6 +38,10 @@ fn leaf() -> impl Strategy<Value = String> {
             .prop_filter("rooted", |p| p.starts_with('/'))
             .prop_map(|p| format!("Path(`{p}`)")),
         Just("HostRegexp(`^[ab]\\.test$`)".to_string()),
+        Just("HostRegexp(`(?i)^X\\.B\\.TEST$`)".to_string()),
+        Just("HostRegexp(`^[a-z.]+\\.B\\.test$`)".to_string()),
+        Just("HostRegexp(`\\.test\\.$`)".to_string()),
+        Just("HostRegexp(`b\\.test`)".to_string()),
         Just("PathRegexp(`^/api`)".to_string()),
         Just("Method(`POST`)".to_string()),
     ]

@@ -92,7 +92,8 @@ impl Compiler {
                     ));
                     Leaf::Const(true)
                 } else {
-                    Leaf::HostRegexp(re)
+                    let suffix = goregex::required_suffix(&first.value).map(Into::into);
+                    Leaf::HostRegexp(re, suffix)
                 }
             }
             Name::Path | Name::PathPrefix => {

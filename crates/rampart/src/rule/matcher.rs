@@ -33,9 +33,10 @@ pub(crate) enum Leaf {
     Host(Box<str>),
     /// v2 `Host`/`HostHeader`: any of these, lower-cased.
     HostsV2(Box<[Box<str>]>),
-    HostRegexp(Regex),
-    /// v2 `HostRegexp`: any of these gorilla templates.
-    HostTemplates(Box<[Regex]>),
+    /// The regexp, and the literal suffix every host it matches ends with (for the index).
+    HostRegexp(Regex, Option<Box<str>>),
+    /// v2 `HostRegexp`: any of these gorilla templates, with their suffixes.
+    HostTemplates(Box<[(Regex, Option<Box<str>>)]>),
     Path(Box<str>),
     PathPrefix(Box<str>),
     PathRegexp(Regex),
@@ -104,8 +105,8 @@ impl Leaf {
             Leaf::HostsV2(hosts) => hosts.iter().any(|h| host::matches_v2(h, req.host())),
             // Traefik also tries the CNAME-flattened host, which is empty unless
             // `hostResolver.cnameFlattening` is on: a regexp matching "" was made `Const(true)`.
-            Leaf::HostRegexp(re) => re.is_match(req.host()),
-            Leaf::HostTemplates(res) => res.iter().any(|re| re.is_match(req.host())),
+            Leaf::HostRegexp(re, _) => re.is_match(req.host()),
+            Leaf::HostTemplates(res) => res.iter().any(|(re, _)| re.is_match(req.host())),
             Leaf::Path(p) => req.path() == p.as_bytes(),
             Leaf::PathPrefix(p) => req.path().starts_with(p.as_bytes()),
             Leaf::PathRegexp(re) => re.is_match(&text(req.path())),

@@ -52,7 +52,8 @@ pub(crate) fn leaf(name: Name, call: &Call) -> Result<Leaf, Failure> {
                             arg.span,
                         )
                     })?;
-                res.push(compile_pattern(m, &pattern, arg.span)?);
+                let suffix = super::goregex::required_suffix(&pattern).map(Into::into);
+                res.push((compile_pattern(m, &pattern, arg.span)?, suffix));
             }
             Leaf::HostTemplates(res.into())
         }

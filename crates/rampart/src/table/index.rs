@@ -2,9 +2,11 @@
 //!
 //! Every router gets "anchors": values that any request it matches must have. A rule whose
 //! every `||` branch requires an exact `Host` is filed under those hosts; one that requires a
-//! `Path`/`PathPrefix` is filed under that prefix in a byte trie; the rest are scanned. A
-//! lookup checks, in priority order, the routers filed under the request's host, under each
-//! prefix of its path, and the scanned ones, and keeps the best match: exactly the router a
+//! `HostRegexp` ending in a literal (`…\.example\.com$`) under that host suffix in a
+//! reversed-byte trie; one that requires a `Path`/`PathPrefix` under that prefix in a byte
+//! trie; the rest are scanned. A lookup checks, in priority order, the routers filed under the
+//! request's host, each suffix of its host, each prefix of its path, and the scanned ones,
+//! and keeps the best match: exactly the router a
 //! priority-ordered scan of all routers finds, because every router that can match the
 //! request is in one of those lists (the property test in `tests/table_props.rs` checks it).
 
@@ -18,6 +20,9 @@ use crate::rule::{Leaf, Node};
 enum Anchor {
     /// The canonical host, trailing dots removed.
     Host(String),
+    /// A suffix of the canonical host (lower-case, trailing dots removed) that a
+    /// `HostRegexp` ending in `…literal$` requires.
+    HostSuffix(Vec<u8>),
     /// A prefix of the routing path.
     Prefix(Vec<u8>),
 }
@@ -38,6 +43,17 @@ fn anchors(node: &Node) -> Option<Vec<Anchor>> {
         Node::Leaf(Leaf::Path(p) | Leaf::PathPrefix(p)) => {
             Some(vec![Anchor::Prefix(p.as_bytes().to_vec())])
         }
+        Node::Leaf(Leaf::HostRegexp(_, Some(suffix))) => {
+            Some(vec![Anchor::HostSuffix(suffix.as_bytes().to_vec())])
+        }
+        Node::Leaf(Leaf::HostTemplates(templates)) => templates
+            .iter()
+            .map(|(_, suffix)| {
+                suffix
+                    .as_ref()
+                    .map(|s| Anchor::HostSuffix(s.as_bytes().to_vec()))
+            })
+            .collect(),
         Node::Leaf(Leaf::Const(false)) => Some(Vec::new()),
         Node::Leaf(_) | Node::Not(_) => None,
         Node::All(items) => {
@@ -45,10 +61,19 @@ fn anchors(node: &Node) -> Option<Vec<Anchor>> {
             if let Some(never) = found.iter().find(|a| a.is_empty()) {
                 return Some(never.clone());
             }
-            // Prefer host anchors (most selective), then the fewest anchors.
+            // Prefer exact hosts, then host suffixes, then path prefixes (most selective
+            // first), then the fewest anchors.
             found.into_iter().min_by_key(|a| {
-                let hosts = a.iter().all(|x| matches!(x, Anchor::Host(_)));
-                (!hosts, a.len())
+                let kind = a
+                    .iter()
+                    .map(|x| match x {
+                        Anchor::Host(_) => 0,
+                        Anchor::HostSuffix(_) => 1,
+                        Anchor::Prefix(_) => 2,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                (kind, a.len())
             })
         }
         Node::Any(items) => {
@@ -130,8 +155,8 @@ impl Trie {
         self.nodes[at].routes.push(rank);
     }
 
-    /// Calls `f` with the routes filed under each prefix of `path`, shortest first.
-    fn for_each_prefix(&self, path: &[u8], mut f: impl FnMut(&[u32])) {
+    /// Calls `f` with the routes filed under each prefix of `bytes`, shortest first.
+    fn for_each_prefix(&self, bytes: impl Iterator<Item = u8>, mut f: impl FnMut(&[u32])) {
         let Some(root) = self.nodes.first() else {
             return;
         };
@@ -139,7 +164,7 @@ impl Trie {
             f(&root.routes);
         }
         let mut at = 0usize;
-        for &b in path {
+        for b in bytes {
             let children = &self.nodes[at].children;
             match children.binary_search_by_key(&b, |(c, _)| *c) {
                 Ok(i) => at = children[i].1 as usize,
@@ -157,6 +182,8 @@ impl Trie {
 #[derive(Debug, Default)]
 pub(crate) struct Index {
     hosts: HashMap<Box<str>, Vec<u32>, BuildHasherDefault<FxHasher>>,
+    /// Host suffixes, bytes reversed.
+    suffixes: Trie,
     prefixes: Trie,
     scan: Vec<u32>,
 }
@@ -176,6 +203,10 @@ impl Index {
                         list.push(rank);
                     }
                 }
+                Anchor::HostSuffix(mut suffix) => {
+                    suffix.reverse();
+                    self.suffixes.insert(&suffix, rank);
+                }
                 Anchor::Prefix(prefix) => self.prefixes.insert(&prefix, rank),
             }
         }
@@ -183,7 +214,12 @@ impl Index {
 
     /// Sorts and de-duplicates lists that a rank may have reached twice.
     pub(crate) fn finish(&mut self) {
-        for node in &mut self.prefixes.nodes {
+        for node in self
+            .prefixes
+            .nodes
+            .iter_mut()
+            .chain(&mut self.suffixes.nodes)
+        {
             node.routes.sort_unstable();
             node.routes.dedup();
         }
@@ -208,10 +244,14 @@ impl Index {
                 }
             }
         };
-        if let Some(list) = self.hosts.get(&*host_key(host)) {
+        let key = host_key(host);
+        if let Some(list) = self.hosts.get(&*key) {
             consider(list);
         }
-        self.prefixes.for_each_prefix(path, &mut consider);
+        self.suffixes
+            .for_each_prefix(key.bytes().rev(), &mut consider);
+        self.prefixes
+            .for_each_prefix(path.iter().copied(), &mut consider);
         consider(&self.scan);
         (best != u32::MAX).then_some(best)
     }

@@ -52,6 +52,16 @@ pub(crate) fn translate(pattern: &str) -> Result<String, GoRegexError> {
     Ok(emit::emit(&node))
 }
 
+/// The literal text every string the pattern matches must end with, lower-cased, trailing
+/// dots removed — for a pattern ending in `$`/`\z` (not multi-line) preceded by literals, as
+/// host regexps usually are (`^[a-z0-9-]+\.example\.com$`). It stops before a letter
+/// matched case-sensitively in upper case (lower-casing it would lose matches). The routing
+/// table files such rules by this suffix.
+pub(crate) fn required_suffix(pattern: &str) -> Option<String> {
+    let node = parse::parse(pattern).ok()?;
+    parse::required_suffix(&node)
+}
+
 /// Compiles a Go pattern. The one place in rampart that compiles a regular expression.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, GoRegexError> {
     let translated = translate(pattern)?;

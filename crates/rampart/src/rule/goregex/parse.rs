@@ -480,6 +480,35 @@ fn parse_int(s: &str) -> Option<(u32, usize)> {
     Some((value, digits))
 }
 
+/// See [`super::required_suffix`].
+pub(super) fn required_suffix(node: &Node) -> Option<String> {
+    let Node::Concat(items) = node else {
+        return None;
+    };
+    let (last, rest) = items.split_last()?;
+    if *last != Node::Assert(Assertion::EndText) {
+        return None;
+    }
+    let mut suffix = Vec::new();
+    for item in rest.iter().rev() {
+        match item {
+            Node::Literal(c, fold) if c.is_ascii() => {
+                // A case-sensitive upper-case letter never matches a lower-case canonical host;
+                // the suffix after it is still required.
+                if !fold && c.is_ascii_uppercase() {
+                    break;
+                }
+                suffix.push(c.to_ascii_lowercase());
+            }
+            _ => break,
+        }
+    }
+    suffix.reverse();
+    let text: String = suffix.into_iter().collect();
+    let text = text.trim_end_matches('.');
+    (!text.is_empty()).then(|| text.to_string())
+}
+
 /// Go's `repeatIsValid`: nested repeats may not multiply past `n` copies.
 fn repeat_is_valid(node: &Node, mut n: u32) -> bool {
     match node {

@@ -172,6 +172,31 @@ fn unicode_classes_are_go_names() {
 }
 
 #[test]
+fn required_suffixes() {
+    use super::required_suffix;
+    assert_eq!(
+        required_suffix(r"^[a-z0-9-]+\.domain\.tld$").as_deref(),
+        Some(".domain.tld")
+    );
+    assert_eq!(
+        required_suffix(r"(?i)^(?P<v0>[a-z]+)\.Example\.COM$").as_deref(),
+        Some(".example.com")
+    );
+    assert_eq!(
+        required_suffix(r"\.example\.com\.$").as_deref(),
+        Some(".example.com")
+    );
+    assert_eq!(
+        required_suffix(r"^[a-z]+\.EXAMPLE\.com$").as_deref(),
+        Some(".com")
+    );
+    assert_eq!(required_suffix(r"example\.com"), None);
+    assert_eq!(required_suffix(r"^a$|^b$"), None);
+    assert_eq!(required_suffix(r"(?m)a$"), None);
+    assert_eq!(required_suffix(r"[a-z]$"), None);
+}
+
+#[test]
 fn deep_nesting_is_bounded() {
     let deep = format!("{}a{}", "(".repeat(1001), ")".repeat(1001));
     go_rejects(&deep);
