@@ -3,7 +3,7 @@
 //! A request flows one way through this crate, and the module tree follows it:
 //!
 //! ```text
-//! rule/ → table/ → middleware/ → service/ → pipeline
+//! request/ → rule/ → table/ → middleware/ → service/ → pipeline
 //! ```
 //!
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
@@ -11,6 +11,9 @@
 //! * [`entrypoint`] — the stage between the socket and routing: forwarded headers, `Connection`.
 //! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
+//! * [`request`] — the request as routing sees it: path normalisation, canonical host, query.
+//! * [`rule`] — Traefik's rule language, parsed and compiled ([`rule::Rule`]).
+//! * [`table`] — routers compiled into an indexed, priority-ordered [`table::RoutingTable`].
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
 //!   and the registry that builds middlewares from their Traefik type name.
 //! * [`service`] — where requests end: load balancers, the upstream client, internal services.
@@ -24,7 +27,10 @@ pub mod entrypoint;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
+pub mod request;
+pub mod rule;
 pub mod service;
+pub mod table;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;

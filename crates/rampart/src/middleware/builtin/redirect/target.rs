@@ -8,8 +8,10 @@ use crate::{ConnInfo, Request};
 
 /// Traefik's `uriRegexp`: splits an absolute-form request target.
 static ABSOLUTE: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^(https?)://(\[[0-9A-Za-z_:.]+\]|[0-9A-Za-z_._-]+)?(:[0-9]+)?(.*)$")
-        .expect("constant pattern")
+    crate::rule::goregex::compile(
+        r"^(https?)://(\[[0-9A-Za-z_:.]+\]|[0-9A-Za-z_._-]+)?(:[0-9]+)?(.*)$",
+    )
+    .expect("constant pattern")
 });
 
 /// The parts of a client's URL: `scheme://host{port}{uri}`.
