@@ -32,6 +32,14 @@ impl Endpoint for Hello {
     }
 }
 
+/// The least a middleware that looks at the response costs: one boxed future around `next`.
+struct Passthrough;
+impl Middleware for Passthrough {
+    fn handle<'a>(&'a self, req: Request, next: Next<'a>) -> BoxFuture<'a, Response> {
+        Box::pin(async move { next.run(req).await })
+    }
+}
+
 struct Err500;
 impl Endpoint for Err500 {
     fn call<'a>(&'a self, _req: Request) -> BoxFuture<'a, Response> {
@@ -151,6 +159,10 @@ fn bench(c: &mut Criterion) {
     let no_chain: [Arc<dyn Middleware>; 0] = [];
     g.bench_function("baseline/no_middleware", |b| {
         b.iter(|| rt.block_on(Next::new(&no_chain, &Hello).run(request(Ipv4Addr::LOCALHOST))));
+    });
+    let passthrough: [Arc<dyn Middleware>; 1] = [Arc::new(Passthrough)];
+    g.bench_function("baseline/passthrough_middleware", |b| {
+        b.iter(|| rt.block_on(Next::new(&passthrough, &Hello).run(request(Ipv4Addr::LOCALHOST))));
     });
     // Closed breakers (the expression never holds): the per-request cost of measuring.
     for (name, expression) in [

@@ -116,9 +116,9 @@ impl Shared {
     }
 
     /// Records one outcome, then checks the expression if it is time (oxy's `serve`).
-    fn record(&self, start: u64, status: u16, network_error: bool) {
+    fn record(&self, start: Option<u64>, status: u16, network_error: bool) {
         let now = self.now();
-        let latency_micros = now.saturating_sub(start) / 1_000;
+        let latency_micros = start.map_or(0, |start| now.saturating_sub(start) / 1_000);
         self.metrics.record(
             now,
             Outcome {
@@ -172,7 +172,8 @@ impl Env for Window<'_> {
 /// else the answer's status, once the answer is done with.
 struct Recorder<S: Deref<Target = Shared>> {
     shared: S,
-    start: u64,
+    /// When the request came, if the latency is measured.
+    start: Option<u64>,
     status: u16,
     network_error: bool,
     armed: bool,
@@ -204,8 +205,12 @@ impl<S: Deref<Target = Shared>> Drop for Recorder<S> {
 impl Middleware for CircuitBreaker {
     fn handle<'a>(&'a self, req: Request, next: Next<'a>) -> BoxFuture<'a, Response> {
         let shared = &*self.shared;
-        let start = shared.now();
-        if !shared.machine.admit(start) {
+        // The clock is read only when needed: in Standby without latencies, once, at the end.
+        let start = shared.metrics.wants_latency().then(|| shared.now());
+        if !shared
+            .machine
+            .admit(|| start.unwrap_or_else(|| shared.now()))
+        {
             // Traefik's fallback: the status and its text, the service is not called, nothing
             // is recorded.
             return Box::pin(std::future::ready(status_response(self.response_code)));
@@ -226,6 +231,7 @@ impl Middleware for CircuitBreaker {
             recorder.network_error =
                 matches!(recorder.status, 502 | 504) || NetworkError::of(&res).is_some();
             if !shared.metrics.wants_latency() || http_body::Body::is_end_stream(res.body()) {
+                // `recorder` records as it goes out of scope, here.
                 return res;
             }
             // oxy measures until the handler returns, i.e. the body has been sent: the record

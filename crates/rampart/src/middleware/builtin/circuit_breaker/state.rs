@@ -156,17 +156,19 @@ impl Machine {
         BreakerState::from_u8(self.state.load(Ordering::Acquire))
     }
 
-    /// Whether the request arriving at `now` goes to the service (oxy's `activateFallback`,
-    /// negated). Moves Tripped → Recovering → Standby when their time is over.
-    pub(super) fn admit(&self, now: u64) -> bool {
-        match self.state() {
-            BreakerState::Standby => return true,
-            // The Acquire load of `state` above makes the `tripped_until` stored before it
-            // visible; a stale Tripped only ever answers "fallback" while it is still due.
-            BreakerState::Tripped if now < self.tripped_until.load(Ordering::Acquire) => {
-                return false;
-            }
-            _ => {}
+    /// Whether the request arriving now goes to the service (oxy's `activateFallback`,
+    /// negated). Moves Tripped → Recovering → Standby when their time is over. `clock` is read
+    /// only when the state is not Standby.
+    pub(super) fn admit(&self, clock: impl FnOnce() -> u64) -> bool {
+        let state = self.state();
+        if state == BreakerState::Standby {
+            return true;
+        }
+        let now = clock();
+        // The Acquire load of `state` above makes the `tripped_until` stored before it visible;
+        // a stale Tripped only ever answers "fallback" while it is still due.
+        if state == BreakerState::Tripped && now < self.tripped_until.load(Ordering::Acquire) {
+            return false;
         }
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match inner.state {
@@ -301,22 +303,22 @@ mod tests {
     fn full_cycle() {
         let m = Machine::new(timing(), "test");
         let mut resets = 0;
-        assert!(m.admit(0));
+        assert!(m.admit(|| 0));
         m.check(0, || true, || resets += 1);
         assert_eq!((m.state(), resets), (BreakerState::Tripped, 1));
         // Tripped: no check, no admission, until the fallback is over.
         m.check(5 * S, || unreachable!("not evaluated while tripped"), || {});
-        assert!(!m.admit(10 * S - 1));
+        assert!(!m.admit(|| 10 * S - 1));
         assert_eq!(m.state(), BreakerState::Tripped);
         // The first request after the fallback: Recovering, and (share 0) refused.
-        assert!(!m.admit(10 * S));
+        assert!(!m.admit(|| 10 * S));
         assert_eq!(m.state(), BreakerState::Recovering);
-        let allowed = (0..100).filter(|_| m.admit(15 * S)).count();
+        let allowed = (0..100).filter(|_| m.admit(|| 15 * S)).count();
         assert!(allowed > 0 && allowed < 100, "{allowed}");
         // Exactly at the end of recovery still recovering (oxy: "after until").
-        m.admit(20 * S);
+        m.admit(|| 20 * S);
         assert_eq!(m.state(), BreakerState::Recovering);
-        assert!(m.admit(20 * S + 1));
+        assert!(m.admit(|| 20 * S + 1));
         assert_eq!(m.state(), BreakerState::Standby);
     }
 
@@ -324,12 +326,12 @@ mod tests {
     fn trips_again_during_recovery() {
         let m = Machine::new(timing(), "test");
         m.check(0, || true, || {});
-        assert!(!m.admit(10 * S));
+        assert!(!m.admit(|| 10 * S));
         assert_eq!(m.state(), BreakerState::Recovering);
         m.check(15 * S, || true, || {});
         assert_eq!(m.state(), BreakerState::Tripped);
-        assert!(!m.admit(25 * S - 1), "a new full fallback");
-        assert!(!m.admit(25 * S));
+        assert!(!m.admit(|| 25 * S - 1), "a new full fallback");
+        assert!(!m.admit(|| 25 * S));
         assert_eq!(m.state(), BreakerState::Recovering);
     }
 }
