@@ -1,10 +1,13 @@
 //! Catalogue part B on the request path: what one request costs in `rateLimit` (one source, and
 //! a new source per request as under an address-rotating flood), `ipAllowList`, `basicAuth` with
-//! an apr1 hash and `retryExpression` evaluation.
+//! an apr1 hash, `retryExpression` evaluation, and `circuitBreaker` (closed with counters only,
+//! closed with status counters, closed with the latency histogram, and open).
 //!
-//! Decision it supports: keeping buckets keyed by a 64-bit hash in 32 mutex-guarded shards
+//! Decisions it supports: keeping buckets keyed by a 64-bit hash in 32 mutex-guarded shards
 //! (instead of a `String`-keyed map behind one lock), and checking apr1/SHA1 inline while bcrypt
-//! goes to the blocking pool. See BENCHMARKS.md, "Middlewares / part B".
+//! goes to the blocking pool; for `circuitBreaker`, atomics in time slots for the metrics (no
+//! lock per request) and a body wrapper only when the expression reads latencies. See
+//! BENCHMARKS.md, "Middlewares — part B".
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -18,6 +21,33 @@ struct Ok200;
 impl Endpoint for Ok200 {
     fn call<'a>(&'a self, _req: Request) -> BoxFuture<'a, Response> {
         Box::pin(async { Response::new(Body::empty()) })
+    }
+}
+
+/// Answers with a small body, so that a breaker reading latencies wraps it.
+struct Hello;
+impl Endpoint for Hello {
+    fn call<'a>(&'a self, _req: Request) -> BoxFuture<'a, Response> {
+        Box::pin(async { Response::new(Body::from("hello")) })
+    }
+}
+
+/// The least a middleware that looks at the response costs: one boxed future around `next`.
+struct Passthrough;
+impl Middleware for Passthrough {
+    fn handle<'a>(&'a self, req: Request, next: Next<'a>) -> BoxFuture<'a, Response> {
+        Box::pin(async move { next.run(req).await })
+    }
+}
+
+struct Err500;
+impl Endpoint for Err500 {
+    fn call<'a>(&'a self, _req: Request) -> BoxFuture<'a, Response> {
+        Box::pin(async {
+            let mut res = Response::new(Body::empty());
+            *res.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            res
+        })
     }
 }
 
@@ -125,6 +155,58 @@ fn bench(c: &mut Criterion) {
 
     let p = Program::compile("IsNetworkError() && Attempts() <= 2", F).expect("compiles");
     g.bench_function("expression/guide_retry", |b| b.iter(|| p.eval(&E)));
+
+    let no_chain: [Arc<dyn Middleware>; 0] = [];
+    g.bench_function("baseline/no_middleware", |b| {
+        b.iter(|| rt.block_on(Next::new(&no_chain, &Hello).run(request(Ipv4Addr::LOCALHOST))));
+    });
+    let passthrough: [Arc<dyn Middleware>; 1] = [Arc::new(Passthrough)];
+    g.bench_function("baseline/passthrough_middleware", |b| {
+        b.iter(|| rt.block_on(Next::new(&passthrough, &Hello).run(request(Ipv4Addr::LOCALHOST))));
+    });
+    // Closed breakers (the expression never holds): the per-request cost of measuring.
+    for (name, expression) in [
+        (
+            "circuitBreaker/closed_network_ratio",
+            "NetworkErrorRatio() > 0.5",
+        ),
+        (
+            "circuitBreaker/closed_code_ratio",
+            "ResponseCodeRatio(500, 600, 0, 600) > 0.5 && RequestThreshold() >= 20",
+        ),
+        (
+            "circuitBreaker/closed_latency",
+            "LatencyAtQuantileMS(50.0) > 100000",
+        ),
+    ] {
+        let cb = build(
+            "circuitBreaker",
+            &format!(r#"{{"expression": "{expression}"}}"#),
+        );
+        let chain = [cb];
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let res = rt.block_on(Next::new(&chain, &Hello).run(request(Ipv4Addr::LOCALHOST)));
+                // Dropping the body ends the request (and records it, for the latency one).
+                drop(res);
+            });
+        });
+    }
+    // An open breaker: the fallback answers (the endpoint 500s once, then the breaker trips).
+    let open = build(
+        "circuitBreaker",
+        r#"{"expression": "ResponseCodeRatio(500, 600, 0, 600) > 0.5", "fallbackDuration": "1h"}"#,
+    );
+    {
+        let chain = [open.clone()];
+        let res = rt.block_on(Next::new(&chain, &Err500).run(request(Ipv4Addr::LOCALHOST)));
+        assert_eq!(res.status(), 500);
+        let res = rt.block_on(Next::new(&chain, &Err500).run(request(Ipv4Addr::LOCALHOST)));
+        assert_eq!(res.status(), 503, "tripped");
+    }
+    g.bench_function("circuitBreaker/open_fallback", |b| {
+        b.iter(|| run(&open, request(Ipv4Addr::LOCALHOST)));
+    });
     g.finish();
 }
 

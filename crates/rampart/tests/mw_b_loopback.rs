@@ -1,6 +1,10 @@
 //! Catalogue part B over a real loopback hop: real clients (hyper-util, curl) → a hyper server
 //! running the middleware chain → a real upstream.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared helpers"
+)]
 mod common {
     pub(crate) mod mw_mwb;
 }

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -58,6 +59,64 @@ pub(crate) async fn upstream() -> SocketAddr {
         }
     });
     addr
+}
+
+/// A real upstream whose answer can be switched while it runs (to make it fail, then recover),
+/// counting the requests it gets. It answers `status` with body `upstream <status>`.
+pub(crate) struct Switchable {
+    /// Where it listens.
+    pub(crate) addr: SocketAddr,
+    status: Arc<AtomicU16>,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Switchable {
+    /// Starts it on 127.0.0.1:0, answering 200.
+    pub(crate) async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind upstream");
+        let addr = listener.local_addr().expect("addr");
+        let status = Arc::new(AtomicU16::new(200));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (s, h) = (status.clone(), hits.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let (s, h) = (s.clone(), h.clone());
+                tokio::spawn(async move {
+                    let svc = service_fn(move |_req: http::Request<hyper::body::Incoming>| {
+                        h.fetch_add(1, Ordering::SeqCst);
+                        let code = s.load(Ordering::SeqCst);
+                        async move {
+                            let mut res = http::Response::new(Full::new(Bytes::from(format!(
+                                "upstream {code}"
+                            ))));
+                            *res.status_mut() =
+                                http::StatusCode::from_u16(code).expect("test status");
+                            Ok::<_, Infallible>(res)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+        Switchable { addr, status, hits }
+    }
+
+    /// From now on, answers `status`.
+    pub(crate) fn answer(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Requests it has received.
+    pub(crate) fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
 }
 
 /// Forwards every request to `upstream` (a minimal stand-in for the service layer).

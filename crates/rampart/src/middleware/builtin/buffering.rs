@@ -20,7 +20,7 @@ use http::{HeaderValue, Method, StatusCode};
 use serde::Deserialize;
 
 use self::spool::{Spool, SpoolError};
-use super::expression::{Env, Program, Signature, Type, Value};
+use super::expression::{Env, Program, RetryFunction, Value};
 use crate::error::{ErrorSource, RequestError, status_response};
 use crate::middleware::{BoxFuture, BuildError, Middleware, Next};
 use crate::{Request, Response};
@@ -28,29 +28,6 @@ use crate::{Request, Response};
 const DEFAULT_MEM: u64 = 1 << 20;
 /// oxy's `DefaultMaxRetryAttempts`.
 const MAX_ATTEMPTS: i64 = 10;
-
-const FUNCTIONS: &[Signature] = &[
-    Signature {
-        name: "IsNetworkError",
-        params: &[],
-        returns: Type::Bool,
-    },
-    Signature {
-        name: "Attempts",
-        params: &[],
-        returns: Type::Int,
-    },
-    Signature {
-        name: "ResponseCode",
-        params: &[],
-        returns: Type::Int,
-    },
-    Signature {
-        name: "RequestMethod",
-        params: &[],
-        returns: Type::Str,
-    },
-];
 
 /// `buffering` options.
 #[derive(Debug, Clone, Deserialize)]
@@ -97,10 +74,10 @@ struct Attempt<'a> {
 
 impl Env for Attempt<'_> {
     fn call(&self, function: usize, _args: &[Value]) -> Value {
-        match function {
-            0 => Value::Bool(matches!(self.status, 502 | 504)),
-            1 => Value::Int(self.number),
-            2 => Value::Int(i64::from(self.status)),
+        match RetryFunction::from_index(function) {
+            Some(RetryFunction::IsNetworkError) => Value::Bool(matches!(self.status, 502 | 504)),
+            Some(RetryFunction::Attempts) => Value::Int(self.number),
+            Some(RetryFunction::ResponseCode) => Value::Int(i64::from(self.status)),
             _ => Value::Str(self.method.as_str().to_owned()),
         }
     }
@@ -118,7 +95,7 @@ impl Buffering {
             None
         } else {
             Some(
-                Program::compile(&cfg.retry_expression, FUNCTIONS)
+                Program::compile(&cfg.retry_expression, RetryFunction::SIGNATURES)
                     .map_err(|e| BuildError::invalid("retryExpression", e))?,
             )
         };

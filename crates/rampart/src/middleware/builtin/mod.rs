@@ -10,6 +10,7 @@ use super::{Middleware, Registry};
 mod auth_users;
 pub mod basic_auth;
 pub mod buffering;
+pub mod circuit_breaker;
 pub mod digest_auth;
 pub mod error_pages;
 pub mod expression;
@@ -81,6 +82,12 @@ pub(super) fn register_all(registry: &mut Registry) {
         error_pages::build(&cfg, ctx)
     });
     registry.register(
+        "circuitBreaker",
+        |cfg: circuit_breaker::CircuitBreakerConfig, _ctx| {
+            Ok(shared(circuit_breaker::CircuitBreaker::new(&cfg)?))
+        },
+    );
+    registry.register(
         "passTLSClientCert",
         |cfg: pass_tls_client_cert::PassTlsClientCertConfig, _ctx| {
             Ok(pass_tls_client_cert::build(&cfg))
@@ -117,6 +124,7 @@ mod tests_b {
             "retry",
             "errors",
             "passTLSClientCert",
+            "circuitBreaker",
         ] {
             assert!(registry.contains(name), "{name} is not registered");
         }

@@ -13,10 +13,16 @@
 //! function, wrong arguments or a comparison of a string with a number are build errors), then
 //! evaluated per use without allocating.
 //!
-//! * [`lexer`] — tokens with byte offsets.
-//! * [`program`] — parser, type checker and evaluator: [`Program`], [`Signature`], [`Env`].
+//! * `lexer` — tokens with byte offsets.
+//! * `program` — parser, type checker and evaluator: [`Program`], [`Signature`], [`Env`].
+//! * `functions` — the function sets of the two dialects: [`RetryFunction`],
+//!   [`BreakerFunction`].
 
+mod functions;
 mod lexer;
 mod program;
+#[cfg(test)]
+mod tests;
 
+pub use functions::{BreakerFunction, RetryFunction};
 pub use program::{Env, ExprError, Program, Signature, Type, Value};
