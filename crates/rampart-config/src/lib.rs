@@ -8,7 +8,14 @@
 //!   and [`from_value`], which fills typed configs from it with Traefik's case-insensitive keys.
 
 mod de;
+mod duration;
+mod error;
+mod format;
+pub mod template;
 mod value;
 
 pub use de::{DeError, from_value};
+pub use duration::{Duration, DurationError};
+pub use error::{ConfigError, ConfigErrors, ConfigWarning, Origin, Source};
+pub use format::{Document, Format};
 pub use value::{Map, Value};
