@@ -10,8 +10,10 @@
 mod de;
 mod diag;
 mod duration;
+pub mod dynamic_config;
 mod error;
 mod format;
+pub mod provider;
 mod raw;
 mod sources;
 pub mod static_config;
