@@ -12,6 +12,7 @@
 
 mod build;
 mod diff;
+mod load_balancer;
 mod middleware;
 pub mod names;
 mod raw;
@@ -24,13 +25,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use diff::{Changes, ConfigDiff};
+pub use load_balancer::{
+    HealthCheck, LoadBalancer, PassiveHealthCheck, SameSite, Server, StickyCookie, Strategy,
+};
 pub use middleware::Middleware;
 pub use names::QualifiedName;
 pub use router::{MAX_USER_PRIORITY, Router, RouterObservability, RouterTls};
-pub use service::{
-    Failover, FailoverErrors, HealthCheck, LoadBalancer, Mirroring, PassiveHealthCheck, SameSite,
-    Server, Service, StickyCookie, Strategy, Weighted, WeightedService,
-};
+pub use service::{Failover, FailoverErrors, Mirroring, Service, Weighted, WeightedService};
 pub use tls::{
     CIPHER_SUITES, CURVES, CertificatePair, ClientAuth, ClientAuthType, DEFAULT_ALPN,
     GeneratedCert, TlsCertificate, TlsOptions, TlsStore, TlsVersion,

@@ -103,7 +103,7 @@ fn load_balancers_take_traefik_defaults() {
     assert_eq!(lb.flush_interval, Duration::from_millis(100));
     assert_eq!(lb.servers_transport.as_str(), "default@internal");
     let cookie = lb.sticky.as_ref().unwrap();
-    assert_eq!(cookie.name, service::cookie_name(None, "s@file"));
+    assert_eq!(cookie.name, load_balancer::cookie_name(None, "s@file"));
     assert_eq!(
         (cookie.path.as_str(), cookie.same_site),
         ("/", SameSite::Unset)

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
+use super::address::Address;
 use super::defaults as d;
-use super::entry_point::{Address, EntryPoint, RedirectTarget};
+use super::entry_point::{EntryPoint, RedirectTarget};
 use super::raw::{self, TOP_LEVEL_KEYS};
 use super::{StaticConfig, acme, entry_point, observability, sections};
 use crate::de::from_value;

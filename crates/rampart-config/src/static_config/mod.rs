@@ -11,6 +11,7 @@
 //! [`StaticLoader`](crate::StaticLoader)) or [`StaticConfig::from_document`].
 
 mod acme;
+mod address;
 mod build;
 pub mod defaults;
 mod entry_point;
@@ -23,9 +24,10 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use acme::{Acme, DnsChallenge, Eab, HttpChallenge, KeyType, Propagation, TlsChallenge};
+pub use address::{Address, Protocol};
 pub use entry_point::{
-    Address, EncodedCharacters, EntryPoint, EntryPointHttp, EntryPointTls, EntryPointTransport,
-    ForwardedHeaders, Http2, Protocol, RedirectTarget, Redirection, UnderscoreHeaders,
+    EncodedCharacters, EntryPoint, EntryPointHttp, EntryPointTls, EntryPointTransport,
+    ForwardedHeaders, Http2, RedirectTarget, Redirection, UnderscoreHeaders,
 };
 pub use observability::{
     AccessLog, AccessLogFields, AccessLogFilters, AccessLogFormat, FIELD_NAMES, FieldMode,

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use super::TemplateError;
+use super::ast::{Arg, Branch, Cmd, Node, Pipe};
 use super::funcs::{self, Call};
-use super::parse::{Arg, Branch, Cmd, Node, Pipe};
 use super::val::Val;
 
 /// Upper bound on evaluation steps (nodes, commands, loop iterations).

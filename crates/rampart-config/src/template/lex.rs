@@ -380,3 +380,29 @@ fn unescape(chars: &mut std::str::CharIndices<'_>, quote: char) -> Option<char> 
         _ => return None,
     })
 }
+
+/// A token as error messages name it.
+pub(super) fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Text(_) => "text".into(),
+        Tok::Open => "\"{{\"".into(),
+        Tok::Close => "\"}}\"".into(),
+        Tok::Space => "space".into(),
+        Tok::Ident(s) => format!("identifier {s:?}"),
+        Tok::Field(s) => format!("field .{s}"),
+        Tok::Dot => "\".\"".into(),
+        Tok::Variable(s) => format!("variable ${s}"),
+        Tok::Str(s) => format!("string {s:?}"),
+        Tok::Number(s) => format!("number {s}"),
+        Tok::Char(c) => format!("character {c:?}"),
+        Tok::Bool(b) => format!("{b}"),
+        Tok::Nil => "nil".into(),
+        Tok::Pipe => "\"|\"".into(),
+        Tok::LParen => "\"(\"".into(),
+        Tok::RParen => "\")\"".into(),
+        Tok::Declare => "\":=\"".into(),
+        Tok::Assign => "\"=\"".into(),
+        Tok::Comma => "\",\"".into(),
+        Tok::Eof => "end of input".into(),
+    }
+}

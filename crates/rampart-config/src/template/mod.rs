@@ -23,12 +23,14 @@
 //! assert_eq!((err.line(), err.column()), (1, 7));
 //! ```
 
+mod ast;
 mod exec;
 mod funcs;
 mod lex;
 mod parse;
 mod printf;
 mod sprig;
+mod sprig_data;
 mod val;
 
 use std::collections::BTreeMap;
@@ -115,7 +117,7 @@ fn line_column(src: &str, pos: usize) -> (u32, u32) {
 #[derive(Clone)]
 pub struct Template {
     src: String,
-    nodes: Vec<parse::Node>,
+    nodes: Vec<ast::Node>,
 }
 
 impl fmt::Debug for Template {
