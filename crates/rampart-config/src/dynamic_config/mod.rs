@@ -3,7 +3,7 @@
 //!
 //! Like the static configuration, three forms: the raw serde mirror (`raw.rs`) → this validated
 //! model (names qualified `name@provider`, references resolved in their provider, defaults
-//! applied) → the runtime tables `rampart` compiles. Middleware options stay a [`Value`]: the
+//! applied) → the runtime tables `rampart` compiles. Middleware options stay a [`Value`](crate::Value): the
 //! middleware registry decodes them per type. `tcp` and `udp` sections, `mirroring` and
 //! `highestRandomWeight` services and a few keys are reported as not yet supported.
 //!

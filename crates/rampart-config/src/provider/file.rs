@@ -66,6 +66,7 @@ pub struct Snapshot {
 pub struct FileProvider {
     source: FileSource,
     env: BTreeMap<String, String>,
+    debug_log_generated_template: bool,
     /// Last good content per file.
     good: BTreeMap<PathBuf, Good>,
     previous: Option<DynamicConfig>,
@@ -89,7 +90,9 @@ enum Loaded {
 impl FileProvider {
     /// A provider for `config`; `env` is what templates' `env` function reads.
     pub fn new(config: &FileProviderConfig, env: BTreeMap<String, String>) -> Self {
-        FileProvider::from_source(config.source.clone(), env)
+        let mut provider = FileProvider::from_source(config.source.clone(), env);
+        provider.debug_log_generated_template = config.debug_log_generated_template;
+        provider
     }
 
     /// A provider reading `source`.
@@ -97,6 +100,7 @@ impl FileProvider {
         FileProvider {
             source,
             env,
+            debug_log_generated_template: false,
             good: BTreeMap::new(),
             previous: None,
             generation: 0,
@@ -256,6 +260,10 @@ impl FileProvider {
                 }]);
             }
         };
+        if self.debug_log_generated_template {
+            // Opt-in (`debugLogGeneratedTemplate`), as in Traefik: the text may hold secrets.
+            tracing::debug!(file = %path.display(), template = %text, rendered = %rendered, "rendered a configuration template");
+        }
         let format = Format::from_path(path).unwrap_or(Format::Yaml);
         let doc = match Document::parse(&rendered, format, path) {
             Ok(doc) => doc,

@@ -4,7 +4,7 @@
 //! applied) → this validated model (defaults from [`defaults`] applied, Traefik's implicit entry
 //! points added, cross-references checked; no `Option` where a default exists) → whatever the
 //! proxy builds from it. Keys rampart does not implement yet are reported as
-//! [`ConfigWarning::Unsupported`](crate::ConfigWarning::Unsupported) with their key path;
+//! [`ConfigWarning::Unsupported`] with their key path;
 //! unknown keys (typos) are errors.
 //!
 //! Load it with [`StaticConfig::load`] (Traefik's sources and precedence, see

@@ -239,20 +239,16 @@ fn range_list(start: i64, stop: i64, step: i64) -> Result<Val, String> {
     if step == 0 {
         return Ok(Val::List(Vec::new()));
     }
-    let len = if step > 0 {
-        (stop - start).max(0) / step
-    } else {
-        (start - stop).max(0) / -step
-    };
-    if len > MAX_LIST {
+    // In i128: `stop - start` and `-step` overflow i64 at the extremes.
+    let (start, stop, step) = (i128::from(start), i128::from(stop), i128::from(step));
+    let span = if step > 0 { stop - start } else { start - stop };
+    let len = (span.max(0) + step.abs() - 1) / step.abs();
+    if len > i128::from(MAX_LIST) {
         return Err(format!("list of {len} items is too long"));
     }
-    let mut out = Vec::new();
-    let mut i = start;
-    while (step > 0 && i < stop) || (step < 0 && i > stop) {
-        out.push(Val::Int(i));
-        i += step;
-    }
+    let out = (0..len)
+        .map(|k| Val::Int(i64::try_from(start + k * step).unwrap_or_default()))
+        .collect();
     Ok(Val::List(out))
 }
 

@@ -324,6 +324,12 @@ fn runaway_templates_are_stopped() {
     assert!(e.message().contains("too much work"), "{e}");
     let e = err("{{ until 100000000 }}");
     assert!(e.message().contains("too long"), "{e}");
+    let e = err("{{ untilStep -9223372036854775807 9223372036854775807 1 }}");
+    assert!(e.message().contains("too long"), "{e}");
+    assert_eq!(
+        ok("{{ untilStep 10 0 -3 }} {{ untilStep 0 10 -1 }} {{ until -2 }}"),
+        "[10 7 4 1] [] []"
+    );
     let e = err("{{ repeat 100000000 \"abcdefgh\" }}");
     assert!(e.message().contains("too large"), "{e}");
     let e = err(&format!(
