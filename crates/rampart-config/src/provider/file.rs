@@ -16,7 +16,10 @@
 //!   name defined in two files keeps its first definition and the later one is reported.
 //!
 //! Only `.toml`, `.yaml` and `.yml` files are read (case-insensitive); symbolic links to files
-//! are read, symbolic links to directories are not followed.
+//! are read, symbolic links to directories are not followed. Templates are rendered with the
+//! environment given to [`FileProvider::new`], never the process's own; template errors point
+//! into the file, YAML/TOML errors into the rendered text (the same lines unless the template
+//! adds or removes some).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
