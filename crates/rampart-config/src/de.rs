@@ -119,6 +119,9 @@ enum View<'a> {
     Map(&'a Map),
 }
 
+/// The newtype name `crate::raw::section` asks for: a false-y scalar then means "no section".
+pub(crate) const SECTION: &str = "$rampart_config::section";
+
 static EMPTY_MAP: Map = Map::new();
 static NULL: Value = Value::Null;
 
@@ -304,9 +307,21 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, DeError> {
+        // An optional section switched off with `false` (`--api=false`, `ping: false`), as
+        // paerser's `allowEmpty` sections are (see `crate::raw::section`).
+        if name == SECTION {
+            let off = match self.view() {
+                View::Bool(b) => !b,
+                View::Str(s) => parse_bool(s) == Some(false),
+                _ => false,
+            };
+            if off {
+                return visitor.visit_none();
+            }
+        }
         visitor.visit_newtype_struct(self)
     }
 

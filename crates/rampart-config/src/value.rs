@@ -228,7 +228,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 }
 
 /// A map key: strings as they are, scalars (YAML `1:`, `true:`) by their text.
-struct KeyString(String);
+pub(crate) struct KeyString(pub(crate) String);
 
 impl<'de> Deserialize<'de> for KeyString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
