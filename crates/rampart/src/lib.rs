@@ -11,7 +11,9 @@
 //! * [`error`] — the one mapping from request-path failures to statuses ([`error::RequestError`]).
 //! * [`forwarded`] — the managed `X-Forwarded-*` names and the hop-by-hop list.
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
-//!   and the registry that builds middlewares from their Traefik type name.
+//!   [`Chain`](middleware::Chain), the registry that builds middlewares from their Traefik type
+//!   name, and the built-ins ([`ForwardAuth`](middleware::ForwardAuth) first).
+//! * [`tower`] — mount a chain (or forwardAuth alone) in any hyper or axum application.
 //!
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
 //! into immutable runtime objects and runs requests through them.
@@ -21,6 +23,7 @@ pub mod context;
 pub mod error;
 pub mod forwarded;
 pub mod middleware;
+pub mod tower;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;

@@ -3,9 +3,14 @@
 //! Each type lives in its own file with its config struct (decoded with Traefik's
 //! case-insensitive keys, unknown keys rejected) and its constructor.
 
+mod chain;
+
+pub use chain::{ChainConfig, ChainMiddleware};
+
 use super::Registry;
 
 /// Registers every built-in middleware type in `registry`.
 pub(super) fn register_all(registry: &mut Registry) {
-    let _ = registry;
+    chain::register(registry);
+    super::forward_auth::register(registry);
 }
