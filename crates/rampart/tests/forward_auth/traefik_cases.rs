@@ -616,3 +616,31 @@ async fn any_2xx_allows_and_anything_else_denies() {
     }
     let _ = Action::Respond;
 }
+
+/// `headerField`: the user name rides in the request's and the response's extensions (the
+/// access log's `ClientUsername`), on success and on denial alike.
+#[tokio::test]
+async fn forward_auth_header_field_names_the_user_for_the_access_log() {
+    use rampart::middleware::forward_auth::ClientUsername;
+    let auth = AuthServer::script(vec![
+        Reply::status(200).header("X-Auth-User", "ada"),
+        Reply::status(403).header("X-Auth-User", "bob"),
+    ])
+    .await;
+    let c = chain(
+        &cfg(&auth, r#", "headerField": "X-Auth-User""#),
+        &Upstream::new(),
+    );
+    let res = c.call(request("GET", "/", &[])).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.extensions().get::<ClientUsername>().map(|u| &*u.0),
+        Some("ada")
+    );
+    let res = c.call(request("GET", "/", &[])).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        res.extensions().get::<ClientUsername>().map(|u| &*u.0),
+        Some("bob")
+    );
+}
