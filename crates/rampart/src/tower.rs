@@ -45,7 +45,8 @@ use crate::error::{ErrorSource, RequestError};
 use crate::middleware::{BoxFuture, Chain, Endpoint, Middleware, Next};
 use crate::{Body, BoxError, Request, Response};
 
-/// Converts any body to [`Body`]; a [`Body`] or hyper's `Incoming` is moved, not boxed.
+/// Converts any body to [`Body`]; a [`Body`], hyper's `Incoming` or a `String` is moved, not
+/// boxed.
 fn into_body<B>(body: B) -> Body
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -60,6 +61,9 @@ where
         .downcast_mut::<Option<hyper::body::Incoming>>()
         .and_then(Option::take)
     {
+        return Body::from(b);
+    }
+    if let Some(b) = any.downcast_mut::<Option<String>>().and_then(Option::take) {
         return Body::from(b);
     }
     match slot {

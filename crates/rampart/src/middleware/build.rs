@@ -67,7 +67,7 @@ impl Definition {
 /// let def = |s: &str| serde_json::from_str::<rampart_config::Value>(s).unwrap();
 /// builder.define_value("a@file", &def(r#"{"chain": {"middlewares": ["b"]}}"#)).unwrap();
 /// builder.define_value("b@file", &def(r#"{"chain": {"middlewares": ["a@file"]}}"#)).unwrap();
-/// let err = builder.middleware("a@file").unwrap_err();
+/// let Err(err) = builder.middleware("a@file") else { panic!("a cycle must not build") };
 /// assert!(matches!(err, BuildError::Cycle(_)));
 /// assert_eq!(err.to_string(), "middleware cycle: a@file -> b@file -> a@file");
 /// ```
