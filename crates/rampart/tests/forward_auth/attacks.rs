@@ -198,6 +198,8 @@ async fn i_auth_server_failures_fail_closed() {
         ("truncated body", Reply::status(200).action(Action::Raw(Bytes::from_static(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"))), 500),
         ("huge body over the default limit", Reply::status(200).action(Action::Huge(4 << 20)), 401),
         ("unparsable Location", Reply::status(302).header("Location", "http://[::1"), 500),
+        ("101 to a plain GET", Reply::status(200).action(Action::Raw(Bytes::from_static(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))), 500),
+        ("199 then nothing", Reply::status(200).action(Action::Raw(Bytes::from_static(b"HTTP/1.1 199 Wait\r\n\r\n"))), 500),
         ("5xx", Reply::status(503).header("Retry-After", "5").body("starting"), 503),
     ];
     for (what, reply, want) in cases {

@@ -181,6 +181,15 @@ impl ForwardAuth {
                 .await
                 .map_err(|e| exchange_error(&e))?;
             let (parts, body) = res.into_parts();
+            if parts.status.is_informational() {
+                // A 1xx is never a final answer (a 101 to a plain GET is a broken or hostile
+                // auth server): not relayable, and certainly not an allow.
+                return Err(RequestError::new(
+                    ErrorSource::Auth,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("auth server answered {}", parts.status),
+                ));
+            }
             let body = read_body(body, inner.max_response_body)
                 .await
                 .map_err(|e| exchange_error(&e))?;

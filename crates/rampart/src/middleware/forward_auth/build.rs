@@ -112,7 +112,17 @@ impl ForwardAuth {
             );
         }
         let reserved = reserved(&config, origin.as_deref())?;
-        let cache = config.cache.as_ref().map(build_cache).transpose()?;
+        if config.cache.is_some() && config.forward_body {
+            return Err(BuildError::invalid(
+                "cache",
+                "cannot be used with forwardBody: the decision may depend on the body, which is not in the cache key",
+            ));
+        }
+        let cache = config
+            .cache
+            .as_ref()
+            .map(|c| build_cache(c, &config.auth_request_headers))
+            .transpose()?;
         let request_cookies = (!config.auth_request_cookies.is_empty())
             .then(|| NameSet::new(&config.auth_request_cookies));
 
@@ -246,14 +256,27 @@ fn parse_address(a: &str) -> Result<Uri, BuildError> {
     Ok(uri)
 }
 
-fn build_cache(c: &CacheConfig) -> Result<Cache, BuildError> {
+fn build_cache(c: &CacheConfig, sent: &[String]) -> Result<Cache, BuildError> {
     let ttl = c.ttl.map_or(Duration::from_secs(5), |t| t.0);
     if ttl.is_zero() {
         return Err(BuildError::invalid("cache.ttl", "must be more than 0"));
     }
-    let key_headers = match &c.key_headers {
-        Some(names) => header_names("cache.keyHeaders", names)?,
-        None => vec![header::AUTHORIZATION, header::COOKIE],
+    // Default: every header the auth server may decide on — the credentials, and with an
+    // `authRequestHeaders` allow-list, everything it lets through.
+    let key_headers = if let Some(names) = &c.key_headers {
+        header_names("cache.keyHeaders", names)?
+    } else {
+        let mut names = vec![
+            header::AUTHORIZATION,
+            header::COOKIE,
+            header::PROXY_AUTHORIZATION,
+        ];
+        for n in header_names("authRequestHeaders", sent)? {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names
     };
     let key_cookies = (!c.key_cookies.is_empty()).then(|| NameSet::new(&c.key_cookies));
     if key_cookies.is_some() && !key_headers.contains(&header::COOKIE) {
