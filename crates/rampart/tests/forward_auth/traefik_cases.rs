@@ -644,3 +644,74 @@ async fn forward_auth_header_field_names_the_user_for_the_access_log() {
         Some("bob")
     );
 }
+
+/// The computed `X-Forwarded-*` from the connection: TLS, websocket, `Host` port, and a
+/// trusted `X-Forwarded-For` chain (Traefik appends the peer).
+#[tokio::test]
+async fn forwarded_headers_come_from_the_connection() {
+    use std::sync::Arc;
+
+    use rampart::ConnInfo;
+    use rampart::context::TlsInfo;
+
+    let auth = AuthServer::start(|_| Reply::status(200)).await;
+    let with_conn = |mut req: rampart::Request, tls: bool| {
+        let peer = "203.0.113.5:5555".parse().unwrap();
+        let info = if tls {
+            ConnInfo::with_tls(peer, "websecure", TlsInfo::default())
+        } else {
+            ConnInfo::plain(peer, "web")
+        };
+        req.extensions_mut().insert(Arc::new(info));
+        req
+    };
+    let rebuild = chain(
+        &cfg(&auth, r#", "trustForwardHeader": false"#),
+        &Upstream::new(),
+    );
+    let keep = chain(
+        &cfg(&auth, r#", "trustForwardHeader": true"#),
+        &Upstream::new(),
+    );
+
+    let ws = &[
+        ("Host", "app.test"),
+        ("Connection", "keep-alive, Upgrade"),
+        ("Upgrade", "websocket"),
+    ];
+    call(&rebuild, with_conn(request("GET", "/ws?x=1;y=2", ws), true)).await;
+    let seen = auth.last().unwrap();
+    assert_eq!(seen.header("x-forwarded-proto"), Some("wss"));
+    assert_eq!(seen.header("x-forwarded-port"), Some("443"));
+    assert_eq!(seen.header("x-forwarded-for"), Some("203.0.113.5"));
+    assert_eq!(seen.header("x-forwarded-uri"), Some("/ws?x=1;y=2"));
+
+    call(
+        &rebuild,
+        with_conn(request("GET", "/", &[("Host", "app.test:8443")]), true),
+    )
+    .await;
+    let seen = auth.last().unwrap();
+    assert_eq!(seen.header("x-forwarded-proto"), Some("https"));
+    assert_eq!(seen.header("x-forwarded-port"), Some("8443"));
+    assert_eq!(seen.header("x-forwarded-host"), Some("app.test:8443"));
+
+    let trusted = &[
+        ("Host", "app.test"),
+        ("X-Forwarded-For", "198.51.100.1"),
+        ("X-Forwarded-For", "10.0.0.2"),
+        ("X-Forwarded-Proto", "https"),
+    ];
+    call(&keep, with_conn(request("GET", "/", trusted), false)).await;
+    let seen = auth.last().unwrap();
+    assert_eq!(
+        seen.header_all("x-forwarded-for"),
+        ["198.51.100.1, 10.0.0.2, 203.0.113.5"]
+    );
+    assert_eq!(seen.header("x-forwarded-proto"), Some("https"));
+    assert_eq!(
+        seen.header("x-forwarded-port"),
+        Some("443"),
+        "computed from the trusted proto"
+    );
+}
