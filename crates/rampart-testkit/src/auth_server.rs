@@ -231,6 +231,7 @@ pub type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 struct State {
     log: Mutex<Vec<Recorded>>,
     handler: Handler,
+    connections: std::sync::atomic::AtomicUsize,
 }
 
 /// The running server; stops when dropped.
@@ -312,6 +313,7 @@ impl AuthServer {
         let state = Arc::new(State {
             log: Mutex::new(Vec::new()),
             handler,
+            connections: std::sync::atomic::AtomicUsize::new(0),
         });
         let is_tls = tls.is_some();
         let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
@@ -321,6 +323,8 @@ impl AuthServer {
             let mut conns = JoinSet::new();
             while let Ok((stream, _)) = listener.accept().await {
                 while conns.try_join_next().is_some() {}
+                st.connections
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let st = st.clone();
                 let acceptor = acceptor.clone();
                 conns.spawn(async move {
@@ -369,6 +373,13 @@ impl AuthServer {
     /// The last request received.
     pub fn last(&self) -> Option<Recorded> {
         self.requests().pop()
+    }
+
+    /// How many connections were accepted (pooling shows as fewer connections than requests).
+    pub fn connections(&self) -> usize {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// How many requests were received.

@@ -715,3 +715,21 @@ async fn forwarded_headers_come_from_the_connection() {
         "computed from the trusted proto"
     );
 }
+
+/// Auth requests reuse pooled keep-alive connections.
+#[tokio::test]
+async fn auth_connections_are_pooled() {
+    let auth = AuthServer::start(|_| Reply::status(200)).await;
+    let up = Upstream::new();
+    let proxy = serve(chain(&cfg(&auth, r#", "trustForwardHeader": false"#), &up)).await;
+    for _ in 0..5 {
+        assert_eq!(
+            send(proxy.addr, "GET / HTTP/1.1\nHost: a", b"")
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(auth.count(), 5);
+    assert_eq!(auth.connections(), 1);
+}
