@@ -408,3 +408,28 @@ async fn reserved_paths_reach_oauth2_proxy_through_a_chain() {
     let body = up.last().body.clone();
     assert!(body.is_empty());
 }
+
+#[tokio::test]
+async fn add_auth_cookies_to_response_takes_globs() {
+    let auth = AuthServer::start(|_| {
+        Reply::status(202)
+            .header("Set-Cookie", "_oauth2_proxy_0=a; Path=/; HttpOnly")
+            .header("Set-Cookie", "_oauth2_proxy_1=b; Path=/; HttpOnly")
+            .header("Set-Cookie", "tracking=c")
+    })
+    .await;
+    let cfg = format!(
+        r#"{{"address": "{}", "trustForwardHeader": false, "addAuthCookiesToResponse": ["_oauth2_proxy*"]}}"#,
+        auth.url("/oauth2/auth")
+    );
+    let proxy = serve(chain(&cfg, &Upstream::new())).await;
+    let res = send(proxy.addr, "GET / HTTP/1.1\nHost: a", b"").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header_all("set-cookie"),
+        [
+            "_oauth2_proxy_0=a; Path=/; HttpOnly",
+            "_oauth2_proxy_1=b; Path=/; HttpOnly"
+        ]
+    );
+}
