@@ -43,10 +43,20 @@ impl ResponseHeaders {
         }
         let mut canon = String::new();
         remove_aliases(request, |folded| self.claims(folded, &mut canon));
+        request.reserve(self.names.len());
         for name in &self.names {
-            request.remove(name);
-            for v in auth.get_all(name) {
-                request.append(name.clone(), v.clone());
+            // `insert` drops every client value and sets the first auth value in one step.
+            let mut values = auth.get_all(name).iter();
+            match values.next() {
+                Some(first) => {
+                    request.insert(name.clone(), first.clone());
+                    for v in values {
+                        request.append(name.clone(), v.clone());
+                    }
+                }
+                None => {
+                    request.remove(name);
+                }
             }
         }
         if let Some(re) = &self.regex {
