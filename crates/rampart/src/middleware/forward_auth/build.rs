@@ -121,7 +121,7 @@ impl ForwardAuth {
         let cache = config
             .cache
             .as_ref()
-            .map(|c| build_cache(c, &config.auth_request_headers))
+            .map(|c| build_cache(c, &config.auth_request_headers, trust != Trust::Rebuild))
             .transpose()?;
         let request_cookies = (!config.auth_request_cookies.is_empty())
             .then(|| NameSet::new(&config.auth_request_cookies));
@@ -256,7 +256,11 @@ fn parse_address(a: &str) -> Result<Uri, BuildError> {
     Ok(uri)
 }
 
-fn build_cache(c: &CacheConfig, sent: &[String]) -> Result<Cache, BuildError> {
+fn build_cache(
+    c: &CacheConfig,
+    sent: &[String],
+    trusted_forwarded: bool,
+) -> Result<Cache, BuildError> {
     let ttl = c.ttl.map_or(Duration::from_secs(5), |t| t.0);
     if ttl.is_zero() {
         return Err(BuildError::invalid("cache.ttl", "must be more than 0"));
@@ -291,5 +295,6 @@ fn build_cache(c: &CacheConfig, sent: &[String]) -> Result<Cache, BuildError> {
         key_headers,
         key_cookies,
         c.key_scope.unwrap_or_default(),
+        trusted_forwarded,
     ))
 }

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use super::config::KeyScope;
 use super::deny::Answer;
 use super::names::NameSet;
-use super::request::request_host;
+use super::request::{is_websocket, request_host};
 use crate::error::RequestError;
 use crate::middleware::BoxFuture;
 
@@ -53,6 +53,7 @@ pub(crate) struct Cache {
     key_headers: Vec<HeaderName>,
     key_cookies: Option<NameSet>,
     scope: KeyScope,
+    trusted_forwarded: bool,
     store: Mutex<Store>,
     flights: Mutex<HashMap<Arc<[u8]>, WeakFlight>>,
 }
@@ -66,6 +67,16 @@ impl std::fmt::Debug for Cache {
     }
 }
 
+/// The `X-Forwarded-*` an auth server decides on, kept in the key when they are trusted.
+const FORWARDED_IN_KEY: [&str; 6] = [
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "x-forwarded-uri",
+    "x-forwarded-method",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+];
+
 fn push_field(key: &mut Vec<u8>, bytes: &[u8]) {
     key.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
     key.extend_from_slice(bytes);
@@ -78,6 +89,7 @@ impl Cache {
         key_headers: Vec<HeaderName>,
         key_cookies: Option<NameSet>,
         scope: KeyScope,
+        trusted_forwarded: bool,
     ) -> Self {
         Cache {
             ttl,
@@ -85,6 +97,7 @@ impl Cache {
             key_headers,
             key_cookies,
             scope,
+            trusted_forwarded,
             store: Mutex::new(Store::default()),
             flights: Mutex::new(HashMap::new()),
         }
@@ -98,6 +111,23 @@ impl Cache {
             request_host(parts).to_ascii_lowercase().as_bytes(),
         );
         push_field(&mut key, parts.method.as_str().as_bytes());
+        // The scheme the auth server is told: TLS or not, websocket or not (Authelia refuses
+        // `http` targets; a decision for https must not answer an http request).
+        let tls = parts
+            .extensions
+            .get::<Arc<crate::ConnInfo>>()
+            .is_some_and(|c| c.is_tls());
+        push_field(&mut key, &[u8::from(tls), u8::from(is_websocket(parts))]);
+        // With trusted X-Forwarded-* the auth server decides on those values, not on the
+        // request line: they are part of the key.
+        if self.trusted_forwarded {
+            for name in FORWARDED_IN_KEY {
+                for v in parts.headers.get_all(name) {
+                    push_field(&mut key, v.as_bytes());
+                }
+                push_field(&mut key, b"");
+            }
+        }
         match self.scope {
             KeyScope::Uri => {
                 let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -280,6 +310,7 @@ mod tests {
             vec![header::AUTHORIZATION, header::COOKIE],
             None,
             KeyScope::Uri,
+            true,
         )
     }
 
@@ -333,6 +364,19 @@ mod tests {
         assert_ne!(a, c.key(&parts("/a", None)));
         assert_ne!(a, c.key(&parts("/b", Some("s=1"))));
         assert_ne!(a, c.key(&parts("/a?x", Some("s=1"))));
+        let mut spoofed = parts("/a", Some("s=1"));
+        spoofed
+            .headers
+            .insert("x-forwarded-uri", HeaderValue::from_static("/public"));
+        assert_ne!(a, c.key(&spoofed), "trusted X-Forwarded-Uri is in the key");
+        let mut tls = parts("/a", Some("s=1"));
+        let info = crate::ConnInfo::with_tls(
+            "127.0.0.1:1".parse().unwrap(),
+            "websecure",
+            crate::context::TlsInfo::default(),
+        );
+        tls.extensions.insert(Arc::new(info));
+        assert_ne!(a, c.key(&tls), "https and http are decided apart");
 
         let only = Cache::new(
             Duration::from_secs(5),
@@ -340,6 +384,7 @@ mod tests {
             vec![header::COOKIE],
             Some(NameSet::new(&["s"])),
             KeyScope::Host,
+            false,
         );
         assert_eq!(
             only.key(&parts("/a", Some("s=1; theme=dark"))),
