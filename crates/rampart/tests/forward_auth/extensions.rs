@@ -173,9 +173,10 @@ async fn cache_obeys_cache_control_and_set_cookie() {
 async fn single_flight_coalesces_identical_requests_but_not_denials() {
     let auth = AuthServer::start(|req| {
         if req.header("cookie") == Some("s=ok") {
+            // Long enough for all eight clients to connect on a loaded machine.
             Reply::status(200)
                 .header("Remote-User", "erin")
-                .delay(Duration::from_millis(300))
+                .delay(Duration::from_secs(2))
         } else {
             Reply::redirect(302, "https://login.test/")
                 .header("Set-Cookie", "pending=1")
