@@ -264,6 +264,7 @@ async fn i5_tls_auth_server_is_verified() {
             assert_eq!(up.count(), 0);
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 fn tempdir() -> std::path::PathBuf {
