@@ -6,13 +6,18 @@
 //! * [`misbehave`] — a closed port, a black hole, a body cut short, late headers.
 //! * [`ws`] — a websocket echo upstream and client.
 //! * [`certs`] — a CA and leaves made by rcgen.
+//! * [`AuthServer`] — a programmable auth backend recording what it receives (wire-exact), and
+//!   [`auth_backends`] — Authentik, Authelia and oauth2-proxy behaviours.
 
+pub mod auth_backends;
+pub mod auth_server;
 pub mod certs;
 pub mod misbehave;
 pub mod reply;
 pub mod upstream;
 pub mod ws;
 
+pub use auth_server::{AuthServer, Recorded as AuthRecorded, Reply};
 pub use certs::{TestCa, TestCert};
 pub use misbehave::Misbehaving;
 pub use upstream::{Options, Recorded, Upstream};

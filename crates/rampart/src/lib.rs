@@ -15,7 +15,9 @@
 //! * [`rule`] — Traefik's rule language, parsed and compiled ([`rule::Rule`]).
 //! * [`table`] — routers compiled into an indexed, priority-ordered [`table::RoutingTable`].
 //! * [`middleware`] — the object-safe [`Middleware`](middleware::Middleware) trait, [`Next`](middleware::Next),
-//!   and the registry that builds middlewares from their Traefik type name.
+//!   [`Chain`](middleware::Chain), the registry that builds middlewares from their Traefik type
+//!   name, and the built-ins ([`ForwardAuth`](middleware::ForwardAuth) first).
+//! * [`tower`] — mount a chain (or forwardAuth alone) in any hyper or axum application.
 //! * [`service`] — where requests end: load balancers, the upstream client, internal services.
 //!
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
@@ -31,6 +33,7 @@ pub mod request;
 pub mod rule;
 pub mod service;
 pub mod table;
+pub mod tower;
 
 pub use body::{Body, BoxError};
 pub use context::ConnInfo;

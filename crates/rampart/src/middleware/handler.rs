@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::Next;
+use super::{Next, ReservedPath};
 use crate::{Request, Response};
 
 /// A boxed, `Send` future borrowing for `'a`: what [`Middleware`] and [`Endpoint`] return.
@@ -34,6 +34,16 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Middleware: Send + Sync + 'static {
     /// Handles one request.
     fn handle<'a>(&'a self, req: Request, next: Next<'a>) -> BoxFuture<'a, Response>;
+
+    /// The path prefixes this middleware answers by itself on every host it protects (see
+    /// [`ReservedPath`]); none by default.
+    ///
+    /// forwardAuth with `reservedPathPrefix` declares one (`/outpost.goauthentik.io/`); the
+    /// `chain` middleware declares those of its members. The routing table may add a route for
+    /// each ahead of the application's routers, so the prefix wins whatever the priorities.
+    fn reserved_paths(&self) -> &[ReservedPath] {
+        &[]
+    }
 }
 
 /// The end of a middleware chain: answers a request.

@@ -39,6 +39,10 @@ pub enum BuildError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// Middlewares refer to each other in a loop (`chain` members, directly or through other
+    /// chains); the path starts and ends with the same qualified name.
+    #[error("middleware cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
 }
 
 impl BuildError {

@@ -7,9 +7,12 @@ use std::sync::Arc;
 
 use super::{Middleware, Registry};
 
+pub use chain::{ChainConfig, ChainMiddleware};
+
 mod auth_users;
 pub mod basic_auth;
 pub mod buffering;
+mod chain;
 pub mod circuit_breaker;
 pub mod digest_auth;
 pub mod error_pages;
@@ -29,7 +32,7 @@ mod test_support_b;
 pub mod add_prefix;
 pub mod compress;
 pub mod content_type;
-mod go_regex;
+pub(crate) mod go_regex;
 pub mod headers;
 pub mod redirect;
 pub mod replace_path;
@@ -44,6 +47,8 @@ pub(super) fn register_all(registry: &mut Registry) {
     fn shared<M: Middleware>(m: M) -> Arc<dyn Middleware> {
         Arc::new(m)
     }
+    chain::register(registry);
+    super::forward_auth::register(registry);
     registry.register("rateLimit", |cfg: rate_limit::RateLimitConfig, _ctx| {
         Ok(shared(rate_limit::RateLimit::new(&cfg)?))
     });
