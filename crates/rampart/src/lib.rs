@@ -19,11 +19,14 @@
 //!   name, and the built-ins ([`ForwardAuth`](middleware::ForwardAuth) first).
 //! * [`tower`] — mount a chain (or forwardAuth alone) in any hyper or axum application.
 //! * [`service`] — where requests end: load balancers, the upstream client, internal services.
+//! * [`compile`] — a configuration snapshot compiled into a [`runtime::Runtime`]: per entrypoint,
+//!   the routing tables whose routers carry their chains; [`runtime`] runs requests through it.
 //!
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
 //! into immutable runtime objects and runs requests through them.
 
 pub mod body;
+pub mod compile;
 pub mod context;
 pub mod entrypoint;
 pub mod error;
@@ -31,6 +34,7 @@ pub mod forwarded;
 pub mod middleware;
 pub mod request;
 pub mod rule;
+pub mod runtime;
 pub mod service;
 pub mod table;
 pub mod tower;

@@ -40,6 +40,8 @@ pub struct ConnSettings {
     builder: auto::Builder<TokioExecutor>,
     /// Bound on the TLS handshake (slow or stalled clients).
     pub handshake_timeout: Duration,
+    /// Bound on waiting for a new connection's first byte (the read timeout).
+    pub first_byte_timeout: Duration,
 }
 
 impl ConnSettings {
@@ -68,6 +70,7 @@ impl ConnSettings {
         ConnSettings {
             builder,
             handshake_timeout: Duration::from_secs(10),
+            first_byte_timeout: read_timeout.unwrap_or(Duration::from_mins(1)),
         }
     }
 }
@@ -94,6 +97,10 @@ pub(super) struct ConnCtx {
 }
 
 /// Serves one accepted connection to completion.
+///
+/// With a TLS acceptor, the first byte decides (as Traefik's TCP router does): a TLS record
+/// (`0x16`, handshake) gets a handshake and the TLS routers; anything else is plain HTTP for
+/// the plain routers. The wait for that byte is bounded by the read timeout.
 pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, watcher: Watcher) {
     let ConnCtx {
         entrypoint,
@@ -103,7 +110,15 @@ pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, watcher: Watcher) {
         tls,
         settings,
     } = ctx;
-    match tls {
+    let acceptor = match tls {
+        Some(acceptor) => match first_byte(&tcp, settings.first_byte_timeout).await {
+            Some(TLS_HANDSHAKE_RECORD) => Some(acceptor),
+            Some(_) => None,
+            None => return,
+        },
+        None => None,
+    };
+    match acceptor {
         None => {
             let info = Arc::new(ConnInfo::plain(peer, &entrypoint).local(local));
             run_http(TokioIo::new(tcp), info, handler, &settings, watcher).await;
@@ -120,6 +135,18 @@ pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, watcher: Watcher) {
                 Err(_) => debug!(%peer, %entrypoint, "TLS handshake timed out"),
             }
         }
+    }
+}
+
+/// The content type of a TLS handshake record (RFC 8446 §5.1).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// The connection's first byte, without consuming it; `None` if it closed or stayed silent.
+async fn first_byte(tcp: &TcpStream, timeout: Duration) -> Option<u8> {
+    let mut buf = [0u8; 1];
+    match tokio::time::timeout(timeout, tcp.peek(&mut buf)).await {
+        Ok(Ok(1)) => Some(buf[0]),
+        _ => None,
     }
 }
 

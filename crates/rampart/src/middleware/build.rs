@@ -73,8 +73,8 @@ impl Definition {
 /// ```
 pub struct Builder<'r> {
     registry: &'r Registry,
-    definitions: HashMap<String, Definition>,
-    services: HashMap<String, Arc<dyn Endpoint>>,
+    definitions: Arc<HashMap<String, Definition>>,
+    services: Arc<HashMap<String, Arc<dyn Endpoint>>>,
     built: RefCell<HashMap<String, Arc<dyn Middleware>>>,
     building: RefCell<Vec<String>>,
 }
@@ -84,8 +84,8 @@ impl<'r> Builder<'r> {
     pub fn new(registry: &'r Registry) -> Self {
         Builder {
             registry,
-            definitions: HashMap::new(),
-            services: HashMap::new(),
+            definitions: Arc::default(),
+            services: Arc::default(),
             built: RefCell::new(HashMap::new()),
             building: RefCell::new(Vec::new()),
         }
@@ -93,7 +93,7 @@ impl<'r> Builder<'r> {
 
     /// Defines the middleware `name` (qualified, `auth@file`).
     pub fn define(&mut self, name: &str, definition: Definition) {
-        self.definitions.insert(name.to_owned(), definition);
+        Arc::make_mut(&mut self.definitions).insert(name.to_owned(), definition);
     }
 
     /// Defines the middleware `name` from Traefik's shape (see [`Definition::from_value`]).
@@ -105,7 +105,23 @@ impl<'r> Builder<'r> {
     /// Makes the service `name` (qualified) available to middlewares (forwardAuth's
     /// `authService`, …).
     pub fn service(&mut self, name: &str, endpoint: Arc<dyn Endpoint>) {
-        self.services.insert(name.to_owned(), endpoint);
+        Arc::make_mut(&mut self.services).insert(name.to_owned(), endpoint);
+    }
+
+    /// A builder with the same definitions and services but nothing built yet.
+    ///
+    /// Traefik builds a router's middlewares for that router alone: two routers naming the
+    /// same `rateLimit` get two buckets, two `circuitBreaker`s two states. The compiler takes a
+    /// fresh builder per router (definitions are shared, not copied).
+    #[must_use]
+    pub fn fresh(&self) -> Builder<'r> {
+        Builder {
+            registry: self.registry,
+            definitions: self.definitions.clone(),
+            services: self.services.clone(),
+            built: RefCell::new(HashMap::new()),
+            building: RefCell::new(Vec::new()),
+        }
     }
 
     /// Builds (or returns the already built) middleware `name`, which must be qualified.

@@ -1,0 +1,239 @@
+//! rampart's own routers (`…@internal`), added after the configured ones:
+//!
+//! * entrypoint redirections (`web-to-websecure@internal`, Traefik's ``HostRegexp(`^.+$`)`` at
+//!   priority MaxInt-1 unless configured);
+//! * `ping@internal` on ``PathPrefix(`/ping`)`` (priority `MaxInt`) unless `ping.manualRouting`;
+//! * `acme-http@internal` on ``PathPrefix(`/.well-known/acme-challenge/`)`` (`MaxInt`) on the
+//!   HTTP-01 entrypoint, when the process provides that service;
+//! * reserved auth paths: a forwardAuth middleware declaring `reservedPathPrefix` gets, on every
+//!   host its routers match, a router ``Host(…) && PathPrefix(prefix)`` at `MaxInt-3` that sends
+//!   those requests to the auth backend — ahead of every application router, so the outpost
+//!   route can never lose on rule length (the guide's priority trap).
+
+use std::sync::Arc;
+
+use rampart_config::static_config::RedirectTarget;
+use rampart_config::{Map, Value};
+
+use super::routers::{Reserved, Routers};
+use crate::middleware::{Definition, Endpoint, Middleware};
+use crate::runtime::{ProblemKind, RouteTarget, RouterSummary};
+use crate::service::internal::Noop;
+use crate::table;
+
+const PRIORITY_ACME: i64 = i64::MAX;
+const PRIORITY_PING: i64 = i64::MAX;
+const PRIORITY_RESERVED: i64 = i64::MAX - 3;
+
+pub(super) fn add(r: &mut Routers<'_>) {
+    redirections(r);
+    ping(r);
+    acme_http(r);
+    reserved_routes(r);
+}
+
+/// Mounts an internal router on `entrypoint` (both tables unless `plain_only`).
+fn mount(
+    r: &mut Routers<'_>,
+    entrypoint: &str,
+    plain_only: bool,
+    router: table::Router<RouteTarget>,
+    service: &str,
+    middlewares: Vec<String>,
+) {
+    r.report.routers.push(RouterSummary {
+        name: router.name.clone(),
+        rule: router.rule.clone(),
+        priority: router.priority,
+        explicit_priority: true,
+        entrypoints: vec![entrypoint.to_owned()],
+        middlewares,
+        service: service.to_owned(),
+        tls: !plain_only,
+        active: true,
+        internal: true,
+    });
+    let Some(routes) = r.routes.get_mut(entrypoint) else {
+        return;
+    };
+    if !plain_only {
+        routes.tls.push(router.clone());
+    }
+    routes.plain.push(router);
+}
+
+fn redirections(r: &mut Routers<'_>) {
+    let eps: Vec<_> = r
+        .input
+        .static_config
+        .entry_points
+        .iter()
+        .filter_map(|(n, ep)| ep.http.redirection.clone().map(|red| (n.clone(), red)))
+        .collect();
+    for (ep_name, redirection) in eps {
+        let (target, port) = match &redirection.to {
+            RedirectTarget::EntryPoint(to) => {
+                let port = r
+                    .input
+                    .static_config
+                    .entry_points
+                    .get(to)
+                    .map(|e| e.address.port);
+                (to.clone(), port)
+            }
+            RedirectTarget::Port(p) => (format!("port-{p}"), Some(*p)),
+        };
+        let name = format!("{ep_name}-to-{target}@internal");
+        let Some(port) = port else {
+            r.error(
+                ProblemKind::EntryPoint,
+                &ep_name,
+                format!("redirection target `{target}` does not exist"),
+            );
+            continue;
+        };
+        let mut options = Map::new();
+        options.insert("scheme".into(), Value::String(redirection.scheme.clone()));
+        options.insert("permanent".into(), Value::Bool(redirection.permanent));
+        options.insert("port".into(), Value::String(port.to_string()));
+        let middleware = format!("redirect-{ep_name}-to-{target}@internal");
+        r.base.define(
+            &middleware,
+            Definition {
+                type_name: "redirectScheme".into(),
+                config: Value::Map(options),
+            },
+        );
+        let Some(chain) = r.chain(&name, std::slice::from_ref(&middleware), Arc::new(Noop)) else {
+            continue;
+        };
+        let router = table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget { chain })
+            .with_priority(redirection.priority);
+        mount(
+            r,
+            &ep_name,
+            false,
+            router,
+            "noop@internal",
+            vec![middleware],
+        );
+    }
+}
+
+fn ping(r: &mut Routers<'_>) {
+    let Some(ping) = r.input.static_config.ping.clone() else {
+        return;
+    };
+    if ping.manual_routing {
+        return;
+    }
+    let Ok(service) = r.services.get("ping@internal") else {
+        return;
+    };
+    if !r.routes.contains_key(&ping.entry_point) {
+        r.error(
+            ProblemKind::EntryPoint,
+            &ping.entry_point,
+            "ping's entrypoint does not exist",
+        );
+        return;
+    }
+    let chain = crate::middleware::Chain::new(Vec::new(), service.endpoint);
+    let router = table::Router::new(
+        "ping@internal",
+        "PathPrefix(`/ping`)",
+        RouteTarget { chain },
+    )
+    .with_priority(PRIORITY_PING);
+    mount(
+        r,
+        &ping.entry_point,
+        false,
+        router,
+        "ping@internal",
+        Vec::new(),
+    );
+}
+
+fn acme_http(r: &mut Routers<'_>) {
+    let Some(endpoint) = r.input.internal.extra.get("acme-http@internal").cloned() else {
+        return;
+    };
+    let eps: Vec<String> = r
+        .input
+        .static_config
+        .certificates_resolvers
+        .values()
+        .filter_map(|res| {
+            res.acme
+                .http_challenge
+                .as_ref()
+                .map(|h| h.entry_point.clone())
+        })
+        .collect();
+    for ep in eps {
+        if r.report
+            .routers
+            .iter()
+            .any(|s| s.name == "acme-http@internal" && s.entrypoints == [ep.clone()])
+        {
+            continue;
+        }
+        let chain = crate::middleware::Chain::new(Vec::new(), endpoint.clone());
+        let router = table::Router::new(
+            "acme-http@internal",
+            "PathPrefix(`/.well-known/acme-challenge/`)",
+            RouteTarget { chain },
+        )
+        .with_priority(PRIORITY_ACME);
+        mount(r, &ep, true, router, "acme-http@internal", Vec::new());
+    }
+}
+
+fn reserved_routes(r: &mut Routers<'_>) {
+    let reserved = std::mem::take(&mut r.reserved);
+    let noop: Arc<dyn Endpoint> = Arc::new(Noop);
+    for (i, res) in reserved.into_iter().enumerate() {
+        let Reserved {
+            router,
+            rule,
+            entrypoint,
+            tls,
+            prefix,
+            middleware,
+        } = res;
+        let hosts = crate::rule::parse_domains(&rule).unwrap_or_default();
+        let scope = if hosts.is_empty() {
+            format!("({rule})")
+        } else {
+            let any: Vec<String> = hosts.iter().map(|h| format!("Host(`{h}`)")).collect();
+            format!("({})", any.join(" || "))
+        };
+        let new_rule = format!("{scope} && PathPrefix(`{prefix}`)");
+        let short = router.split('@').next().unwrap_or(&router);
+        let name = format!("{short}-auth-path-{i}@internal");
+        let chain =
+            crate::middleware::Chain::new([middleware as Arc<dyn Middleware>], noop.clone());
+        let entry = table::Router::new(&name, new_rule, RouteTarget { chain })
+            .with_priority(PRIORITY_RESERVED);
+        r.report.routers.push(RouterSummary {
+            name: name.clone(),
+            rule: entry.rule.clone(),
+            priority: PRIORITY_RESERVED,
+            explicit_priority: true,
+            entrypoints: vec![entrypoint.clone()],
+            middlewares: vec![format!("(reserved auth path of `{router}`)")],
+            service: "auth backend".to_owned(),
+            tls,
+            active: true,
+            internal: true,
+        });
+        if let Some(routes) = r.routes.get_mut(&entrypoint) {
+            if tls {
+                routes.tls.push(entry);
+            } else {
+                routes.plain.push(entry);
+            }
+        }
+    }
+}

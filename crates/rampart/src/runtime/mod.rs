@@ -1,0 +1,110 @@
+//! The compiled, immutable runtime: what a request runs through.
+//!
+//! A [`Runtime`] is built whole by [`compile`](crate::compile::compile) from a configuration
+//! snapshot and swapped whole on reload (arc-swap in the binary): a request loads it once and
+//! finishes on it, so it never sees half of two configurations.
+//!
+//! Per entrypoint, an [`EntrypointRuntime`] holds the entrypoint stage (forwarded headers, path
+//! options) and two routing tables: the routers for plain-HTTP connections and the routers for
+//! TLS connections (Traefik's "TLS routers").
+
+mod pipeline;
+mod report;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+pub use pipeline::ExplainedRequest;
+pub use report::{Problem, ProblemKind, Report, RouterSummary, Severity};
+
+use crate::entrypoint::ForwardedHeaders;
+use crate::middleware::Chain;
+use crate::request::PathOptions;
+use crate::service::HealthCheckHandle;
+use crate::table::RoutingTable;
+
+/// What a matched router runs: its compiled middleware chain ending in its service.
+#[derive(Clone)]
+pub struct RouteTarget {
+    /// The chain (entrypoint middlewares, router middlewares, then the service).
+    pub chain: Chain,
+}
+
+impl fmt::Debug for RouteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteTarget")
+            .field("middlewares", &self.chain.middlewares().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What to do with request headers whose names contain `_` (`http.underscoreHeadersStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnderscoreHeaders {
+    /// Pass them on (Traefik's default).
+    #[default]
+    Keep,
+    /// Remove them.
+    Delete,
+    /// Answer 400.
+    Reject,
+}
+
+/// One entrypoint's compiled routing.
+#[derive(Debug)]
+pub struct EntrypointRuntime {
+    pub(crate) name: Arc<str>,
+    pub(crate) forwarded: ForwardedHeaders,
+    pub(crate) path: PathOptions,
+    pub(crate) underscore: UnderscoreHeaders,
+    pub(crate) plain: RoutingTable<RouteTarget>,
+    pub(crate) tls: RoutingTable<RouteTarget>,
+}
+
+impl EntrypointRuntime {
+    /// The entrypoint's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The routers for plain-HTTP connections, in priority order.
+    pub fn plain_routes(&self) -> &RoutingTable<RouteTarget> {
+        &self.plain
+    }
+
+    /// The routers for TLS connections, in priority order.
+    pub fn tls_routes(&self) -> &RoutingTable<RouteTarget> {
+        &self.tls
+    }
+
+    /// Whether any router of this entrypoint serves TLS connections.
+    pub fn has_tls_routes(&self) -> bool {
+        !self.tls.is_empty()
+    }
+}
+
+/// Everything compiled from one configuration snapshot.
+#[derive(Debug, Default)]
+pub struct Runtime {
+    pub(crate) entrypoints: HashMap<Arc<str>, Arc<EntrypointRuntime>>,
+    /// Health-check tasks of this runtime's services; dropping the runtime stops them.
+    pub(crate) health_checks: Vec<HealthCheckHandle>,
+}
+
+impl Runtime {
+    /// The runtime of entrypoint `name`.
+    pub fn entrypoint(&self, name: &str) -> Option<&Arc<EntrypointRuntime>> {
+        self.entrypoints.get(name)
+    }
+
+    /// The entrypoints, in no particular order.
+    pub fn entrypoints(&self) -> impl Iterator<Item = &Arc<EntrypointRuntime>> {
+        self.entrypoints.values()
+    }
+
+    /// How many health-check tasks this runtime runs.
+    pub fn health_checks(&self) -> usize {
+        self.health_checks.len()
+    }
+}
