@@ -216,7 +216,10 @@ impl Rig {
             if n == name
                 && let Ok(Some(status)) = c.try_wait()
             {
-                return Err(format!("{name} exited ({status}); log:\n{}", self.log(name)));
+                return Err(format!(
+                    "{name} exited ({status}); log:\n{}",
+                    self.log(name)
+                ));
             }
         }
         Ok(())
