@@ -326,7 +326,6 @@ async fn mtls_requires_a_verified_client_certificate_and_pass_tls_client_cert_fo
         assert_eq!(g.upstream.request_count(), before);
     }
 
-    // A client cannot forge the header on a connection without a certificate.
     g.proxy.stop().await;
 }
 
@@ -422,5 +421,45 @@ async fn a_request_for_a_host_needing_other_tls_options_than_its_sni_gets_421() 
         sender.get("app.example.test", "/").await.unwrap().status,
         200
     );
+    g.proxy.stop().await;
+}
+
+/// Traefik chooses TLS options per entrypoint: one host may need TLS 1.3 on one entrypoint and
+/// take the default options on another, with no conflict between them.
+#[tokio::test]
+async fn the_same_host_can_have_different_tls_options_on_two_entrypoints() {
+    let dual = "
+http:
+  routers:
+    dual-lan:
+      rule: Host(`dual.example.test`)
+      entryPoints: [lan]
+      service: upstream
+      tls: {options: mintls13}
+    dual-websecure:
+      rule: Host(`dual.example.test`)
+      entryPoints: [websecure]
+      service: upstream
+      tls: {}
+";
+    let g = Guide::start(&[("rules/dual.yaml", dual)]).await;
+    let (lan, ws) = (g.proxy.addr("lan"), g.websecure());
+    let tls12 = g.client().tls12_only();
+    assert!(
+        tls12.connect(lan, "dual.example.test").await.is_err(),
+        "mintls13 on lan"
+    );
+    let answer = g
+        .client()
+        .tls13_only()
+        .get(lan, "dual.example.test", "dual.example.test", "/")
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+    let answer = tls12
+        .get(ws, "dual.example.test", "dual.example.test", "/")
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "default options on websecure");
     g.proxy.stop().await;
 }
