@@ -13,7 +13,7 @@ use rampart_config::static_config::{Acme as AcmeModel, KeyType as KeyTypeModel};
 use rampart_tls::CertStore;
 use rampart_tls::acme::{
     AcmeManager, AcmeResolverSpec, AcmeStorage, CertificateSink, ChallengeMaps, ChallengeSpec,
-    DnsChallengeSpec, DomainRequest, Eab, Env, Http01Tokens, KeyType,
+    DnsChallengeSpec, DomainRequest, Eab, Env, Http01Tokens, KeyType, serve_stored,
 };
 use tracing::{error, info, warn};
 
@@ -69,18 +69,14 @@ impl Acme {
             tls_alpn: tls_alpn.clone(),
         };
         for (name, resolver) in &config.certificates_resolvers {
-            let spec = match spec(name, &resolver.acme, env) {
-                Ok(spec) => spec,
-                Err(e) => {
-                    problems.push(format!("certificatesResolvers.{name}: {e}"));
-                    continue;
-                }
-            };
-            let storage = match storages.get(&spec.storage) {
+            // The storage first: whatever else is wrong with the resolver, the certificates it
+            // already obtained keep serving (serving never waits on ACME).
+            let path = resolver.acme.storage.clone();
+            let storage = match storages.get(&path) {
                 Some(s) => s.clone(),
-                None => match AcmeStorage::open(&spec.storage) {
+                None => match AcmeStorage::open(&path) {
                     Ok(s) => {
-                        storages.insert(spec.storage.clone(), s.clone());
+                        storages.insert(path.clone(), s.clone());
                         s
                     }
                     Err(e) => {
@@ -89,17 +85,23 @@ impl Acme {
                     }
                 },
             };
-            match AcmeManager::new(
-                spec,
-                storage,
-                Arc::new(StoreSink(store.clone())),
-                maps.clone(),
-            ) {
+            let sink = Arc::new(StoreSink(store.clone()));
+            let started = spec(name, &resolver.acme, env).and_then(|spec| {
+                AcmeManager::new(spec, storage.clone(), sink.clone(), maps.clone())
+                    .map_err(|e| e.to_string())
+            });
+            match started {
                 Ok(manager) => {
                     manager.spawn();
                     acme.managers.insert(name.clone(), manager);
                 }
-                Err(e) => problems.push(format!("certificatesResolvers.{name}: {e}")),
+                Err(e) => {
+                    let served = serve_stored(name, &storage, sink.as_ref());
+                    problems.push(format!(
+                        "certificatesResolvers.{name}: {e}; no certificate will be obtained or \
+                         renewed, the {served} already stored keep serving"
+                    ));
+                }
             }
         }
         for p in &problems {

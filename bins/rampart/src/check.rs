@@ -52,7 +52,19 @@ pub fn load(
     );
     let store = std::sync::Arc::new(CertStore::new());
     let challenges = std::sync::Arc::new(AlpnChallengeCerts::new());
-    let (_, tls) = crate::tls::build(&snapshot.config, &compiled.tls_routers, &store, &challenges);
+    let entrypoints: Vec<&str> = static_config
+        .config
+        .entry_points
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let (_, tls) = crate::tls::build(
+        &entrypoints,
+        &snapshot.config,
+        &compiled.tls_routers,
+        &store,
+        &challenges,
+    );
     Ok(Loaded {
         static_config,
         snapshot,

@@ -66,7 +66,11 @@ impl Live {
     ) -> Self {
         let mut internal = InternalServices::default();
         // TLS first (ACME fills its store), then ACME, whose HTTP-01 service the routers need.
-        let (tls, tls_report) = Tls::new(&DynamicConfig::default(), &[]);
+        let (tls, tls_report) = Tls::new(
+            static_config.entry_points.keys().map(String::as_str),
+            &DynamicConfig::default(),
+            &[],
+        );
         log_tls_report(&tls_report);
         let (acme, _) = Acme::start(&static_config, env, &tls.store, &tls.challenges);
         internal

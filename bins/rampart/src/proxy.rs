@@ -123,14 +123,11 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     }
 
     let (first, watcher) = dynamic_source(&config, &options.env)?;
-    let registry = Arc::new(options.registry);
-    let live = Arc::new(Live::new(config.clone(), registry, &options.env, &first));
 
-    let shutdown = Shutdown::new();
-    let graceful = Arc::new(GracefulShutdown::new());
-    let tls: Arc<dyn TlsAccept> = Arc::new(Acceptor(live.tls().acceptor.clone()));
-    let mut addresses = BTreeMap::new();
-    let mut listeners = Vec::new();
+    // Every socket first: a port already taken fails the start before anything runs, and ACME
+    // (started with the live state) only orders once the HTTP-01 and TLS-ALPN-01 entrypoints
+    // can answer the CA's validation.
+    let mut bound = Vec::new();
     for (name, ep) in &config.entry_points {
         if ep.address.protocol != Protocol::Tcp {
             warn!(entrypoint = %name, "UDP entrypoints are not supported yet; not listening");
@@ -145,12 +142,28 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
                 source,
             })?;
         info!(entrypoint = %name, address = %listener.local, "listening");
+        bound.push((name.clone(), ep, listener));
+    }
+
+    let registry = Arc::new(options.registry);
+    let live = Arc::new(Live::new(config.clone(), registry, &options.env, &first));
+
+    let shutdown = Shutdown::new();
+    let graceful = Arc::new(GracefulShutdown::new());
+    let mut addresses = BTreeMap::new();
+    let mut listeners = Vec::new();
+    for (name, ep, listener) in bound {
         addresses.insert(name.clone(), listener.local);
-        let handler = live.handler(name).expect("every entrypoint has a runtime");
+        let handler = live.handler(&name).expect("every entrypoint has a runtime");
+        let tls: Arc<dyn TlsAccept> = Arc::new(Acceptor(
+            live.tls()
+                .acceptor(&name)
+                .expect("every entrypoint has a TLS acceptor"),
+        ));
         let settings = Arc::new(settings_of(ep));
         listeners.push(tokio::spawn(listener.serve(
             handler,
-            Some(tls.clone()),
+            Some(tls),
             settings,
             shutdown.clone(),
             graceful.clone(),

@@ -2,6 +2,7 @@
 //! (certificate store, options per SNI, acceptor), and the acceptor as the server's
 //! [`TlsAccept`].
 
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 
@@ -19,63 +20,115 @@ use tokio_rustls::server::TlsStream;
 
 use crate::server::TlsAccept;
 
-/// The process-wide TLS state: one store (file and ACME certificates), one challenge map, one
-/// acceptor whose configuration is swapped on reload.
+/// The process-wide TLS state: one store (file and ACME certificates), one challenge map, and
+/// one acceptor per entrypoint, whose configurations are swapped on reload.
+///
+/// Each entrypoint has its own acceptor because Traefik chooses TLS options per entrypoint: a
+/// host may be served with `mtls@file` on one entrypoint and `default` on another. The
+/// acceptors share the store and the built options.
 #[derive(Clone)]
 pub struct Tls {
     /// Every certificate.
     pub store: Arc<CertStore>,
     /// TLS-ALPN-01 challenge certificates (filled by ACME).
     pub challenges: Arc<AlpnChallengeCerts>,
-    /// The acceptor all entrypoints share.
-    pub acceptor: Arc<TlsAcceptor>,
+    acceptors: BTreeMap<String, Arc<TlsAcceptor>>,
 }
 
 impl std::fmt::Debug for Tls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tls").finish_non_exhaustive()
+        f.debug_struct("Tls")
+            .field("entrypoints", &self.acceptors.keys())
+            .finish_non_exhaustive()
     }
 }
 
 impl Tls {
-    /// TLS state with the configuration of `dynamic` and its TLS routers.
-    pub fn new(dynamic: &DynamicConfig, routers: &[TlsRouter]) -> (Self, Report) {
+    /// TLS state for `entrypoints`, with the configuration of `dynamic` and its TLS routers.
+    pub fn new<'a>(
+        entrypoints: impl IntoIterator<Item = &'a str>,
+        dynamic: &DynamicConfig,
+        routers: &[TlsRouter],
+    ) -> (Self, Report) {
         let store = Arc::new(CertStore::new());
         let challenges = Arc::new(AlpnChallengeCerts::new());
-        let (config, report) = build(dynamic, routers, &store, &challenges);
-        let acceptor = Arc::new(TlsAcceptor::new(config));
-        (
-            Tls {
-                store,
-                challenges,
-                acceptor,
-            },
-            report,
-        )
+        let names: Vec<&str> = entrypoints.into_iter().collect();
+        let (configs, report) = build(&names, dynamic, routers, &store, &challenges);
+        let acceptors = configs
+            .into_iter()
+            .map(|(name, config)| (name, Arc::new(TlsAcceptor::new(config))))
+            .collect();
+        let tls = Tls {
+            store,
+            challenges,
+            acceptors,
+        };
+        (tls, report)
     }
 
-    /// Applies a new configuration to the handshakes that start from now on.
+    /// Applies a new configuration to the handshakes that start from now on (connections
+    /// already established keep theirs).
     pub fn reload(&self, dynamic: &DynamicConfig, routers: &[TlsRouter]) -> Report {
-        let (config, report) = build(dynamic, routers, &self.store, &self.challenges);
-        self.acceptor.swap(config);
+        let names: Vec<&str> = self.acceptors.keys().map(String::as_str).collect();
+        let (configs, report) = build(&names, dynamic, routers, &self.store, &self.challenges);
+        for (name, config) in configs {
+            if let Some(acceptor) = self.acceptors.get(&name) {
+                acceptor.swap(config);
+            }
+        }
         report
+    }
+
+    /// The acceptor of entrypoint `name`.
+    pub fn acceptor(&self, name: &str) -> Option<Arc<TlsAcceptor>> {
+        self.acceptors.get(name).cloned()
     }
 }
 
-/// Builds the acceptor configuration of a snapshot (without applying it).
+/// Builds the acceptor configuration of each entrypoint for a snapshot (without applying it).
+/// The first entrypoint's configuration carries the file certificates (they go live when it
+/// is swapped in); the others share its store and options.
 pub fn build(
+    entrypoints: &[&str],
     dynamic: &DynamicConfig,
     routers: &[TlsRouter],
     store: &Arc<CertStore>,
     challenges: &Arc<AlpnChallengeCerts>,
-) -> (AcceptorConfig, Report) {
-    let mut hosts = HostOptions::builder();
-    for router in routers {
-        for domain in &router.rule_domains {
-            hosts.add(domain, &router.options);
+) -> (BTreeMap<String, AcceptorConfig>, Report) {
+    let hosts_of = |ep: &str| {
+        let mut hosts = HostOptions::builder();
+        for router in routers
+            .iter()
+            .filter(|r| r.entrypoints.iter().any(|e| e == ep))
+        {
+            for domain in &router.rule_domains {
+                hosts.add(domain, &router.options);
+            }
         }
+        hosts
+    };
+    let first = entrypoints.first().copied().unwrap_or_default();
+    let (base, mut report) =
+        AcceptorConfig::build(&spec(dynamic), &hosts_of(first), store, challenges.clone());
+    let mut configs = BTreeMap::new();
+    for ep in entrypoints.iter().skip(1) {
+        let (config, hosts_report) = base.with_hosts(&hosts_of(ep));
+        report.merge(hosts_report);
+        configs.insert((*ep).to_owned(), config);
     }
-    AcceptorConfig::build(&spec(dynamic), &hosts, store, challenges.clone())
+    if !entrypoints.is_empty() {
+        configs.insert(first.to_owned(), base);
+    }
+    dedup(&mut report);
+    (configs, report)
+}
+
+/// The same host problem found on two entrypoints is one line in the log.
+fn dedup(report: &mut Report) {
+    let mut seen = std::collections::HashSet::new();
+    report
+        .warnings
+        .retain(|w| seen.insert((w.subject.clone(), w.message.clone())));
 }
 
 /// The `tls` section in `rampart-tls`'s vocabulary.

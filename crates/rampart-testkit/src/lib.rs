@@ -6,9 +6,11 @@
 //! * [`misbehave`] — a closed port, a black hole, a body cut short, late headers.
 //! * [`ws`] — a websocket echo upstream and client.
 //! * [`certs`] — a CA and leaves made by rcgen.
+//! * [`acme_rig`] — pebble + BIND (or challtestsrv) on 127.0.0.1, for ACME tests.
 //! * [`AuthServer`] — a programmable auth backend recording what it receives (wire-exact), and
 //!   [`auth_backends`] — Authentik, Authelia and oauth2-proxy behaviours.
 
+pub mod acme_rig;
 pub mod auth_backends;
 pub mod auth_server;
 pub mod certs;

@@ -63,7 +63,17 @@ impl LoadedCert {
     pub fn from_sources(cert: &FileOrPem, key: &FileOrPem, what: &str) -> Result<Self, TlsError> {
         let chain_pem = cert.read(&format!("{what}.certFile"))?;
         let key_pem = key.read(&format!("{what}.keyFile"))?;
-        Self::from_pem(&chain_pem, &key_pem, what)
+        // Name the files in content errors too: `tls.certificates[3]` alone does not say which
+        // of a directory's many files holds the broken pair.
+        let what = match (cert, key) {
+            (FileOrPem::Pem(_), FileOrPem::Pem(_)) => what.to_owned(),
+            _ => format!(
+                "{what} (certFile {}, keyFile {})",
+                cert.describe(),
+                key.describe()
+            ),
+        };
+        Self::from_pem(&chain_pem, &key_pem, &what)
     }
 
     /// Checks a DER chain and key.

@@ -23,7 +23,7 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 ///     FileOrPem::Pem(_)
 /// ));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FileOrPem {
     /// A file to read (when the configuration is loaded).
     File(PathBuf),

@@ -1,7 +1,7 @@
 //! HTTP-01 and TLS-ALPN-01 end to end: pebble validates against small servers built here from
 //! the two shared challenge maps, exactly as the proxy and the TLS resolver will serve them.
 
-mod rig;
+use rampart_testkit::acme_rig as rig;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! chain, restart from `acme.json` without a new order, renewal of a certificate close to
 //! expiry, and a CA that fails the first attempts.
 
-mod rig;
+use rampart_testkit::acme_rig as rig;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -2,7 +2,7 @@
 //! `LEGO_CA_CERTIFICATES`, `caServerName` checked instead of the URL's host, and External
 //! Account Binding against a pebble that requires it.
 
-mod rig;
+use rampart_testkit::acme_rig as rig;
 
 use std::sync::Arc;
 use std::time::Duration;

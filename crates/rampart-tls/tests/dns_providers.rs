@@ -3,7 +3,7 @@
 //! Cloudflare here) which publishes into pebble-challtestsrv so pebble validates a full
 //! wildcard + apex order; `exec` against a real script; `httpreq` against a real HTTP server.
 
-mod rig;
+use rampart_testkit::acme_rig as rig;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! deletes that keep both values of a wildcard + apex pair, a wrong secret reported as a TSIG
 //! failure, and the authoritative-server discovery (SOA → NS → address) of the check.
 
-mod rig;
+use rampart_testkit::acme_rig as rig;
 
 use std::time::Duration;
 

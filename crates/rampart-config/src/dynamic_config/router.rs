@@ -32,7 +32,9 @@ pub struct Router {
 /// `tls` of a router.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouterTls {
-    /// TLS options: `default` or qualified; `None` takes the entry point's, else `default`.
+    /// TLS options: `default` or qualified; `None` is `default`. A router with a `tls`
+    /// section takes nothing from its entry point's `http.tls` (Traefik's entrypoint model
+    /// applies only to routers without one).
     pub options: Option<String>,
     /// Certificate resolver.
     pub cert_resolver: Option<String>,

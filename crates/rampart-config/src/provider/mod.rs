@@ -2,6 +2,7 @@
 //! provider will publish [`Snapshot`]s the same way.
 
 mod file;
+mod stamp;
 mod watch;
 
 pub use file::{FileProvider, LoadReport, PROVIDER, Snapshot};

@@ -15,6 +15,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use tokio::sync::watch;
 
 use super::file::{FileProvider, Snapshot};
+use super::stamp::file_stamps;
 use crate::error::{ConfigError, Origin};
 use crate::static_config::FileSource;
 
@@ -68,6 +69,7 @@ impl FileProvider {
     /// ```
     pub fn watch(mut self, debounce: Duration) -> Result<FileWatcher, ConfigError> {
         let first = self.load();
+        let mut stamps = file_stamps(&first.config);
         let (sender, receiver) = watch::channel(first);
         let (target, mode, only) = match self.source() {
             FileSource::Directory(dir) => (dir.clone(), RecursiveMode::Recursive, None),
@@ -99,10 +101,15 @@ impl FileProvider {
                 return;
             }
             let mut next = self.load();
+            // A certificate renewed in place changes no path, only the file: compare contents.
+            let next_stamps = file_stamps(&next.config);
             let unchanged = {
                 let current = sender.borrow();
-                current.config == next.config && current.report == next.report
+                current.config == next.config
+                    && current.report == next.report
+                    && stamps == next_stamps
             };
+            stamps = next_stamps;
             if !unchanged {
                 // `load` counted a generation for this attempt; published generations are
                 // consecutive, so renumber from the last published one.

@@ -84,10 +84,12 @@ pub enum RedirectTarget {
     Port(u16),
 }
 
-/// `http.tls`: TLS defaults for the routers of an entry point.
+/// `http.tls`: the TLS of every router of this entry point that has no `tls` section of its
+/// own (taken whole, as Traefik's entrypoint model: a router with `tls: {certResolver: x}`
+/// gets the `default` options, not these).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EntryPointTls {
-    /// TLS options name, as written (`tls-opts@file`); `None` leaves routers their own.
+    /// TLS options name, as written (`tls-opts@file`; without `@`, the router's provider).
     pub options: Option<String>,
     /// Certificate resolver for routers without their own.
     pub cert_resolver: Option<String>,

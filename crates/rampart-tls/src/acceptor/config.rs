@@ -84,13 +84,41 @@ impl AcceptorConfig {
         store: &Arc<CertStore>,
         challenges: Arc<dyn ChallengeCerts>,
     ) -> (Self, Report) {
-        let (files, mut report) = CertStore::prepare_files(&spec.certificates, &spec.stores);
+        let (files, mut report) = store.prepare_files(&spec.certificates, &spec.stores);
         let (options, options_report) = OptionsSet::build(&spec.options, store, challenges.clone());
         report.merge(options_report);
+        let base = Self::new(store.clone(), options, HostOptions::default(), challenges);
+        let (mut config, hosts_report) = base.with_hosts(hosts);
+        report.merge(hosts_report);
+        config.files = Some(files);
+        (config, report)
+    }
+
+    /// The same store, built options and TLS-ALPN-01 answers with another host → options map:
+    /// the configuration of another entrypoint (Traefik chooses TLS options per entrypoint, so
+    /// one host may use different options on two entrypoints). The result does not carry the
+    /// file certificates: those go live with the configuration [`build`](Self::build) returned.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rampart_tls::{AcceptorConfig, AlpnChallengeCerts, CertStore, HostOptions, TlsSpec};
+    ///
+    /// let store = Arc::new(CertStore::new());
+    /// let challenges = Arc::new(AlpnChallengeCerts::new());
+    /// let (web, _) =
+    ///     AcceptorConfig::build(&TlsSpec::default(), &HostOptions::builder(), &store, challenges);
+    /// let mut hosts = HostOptions::builder();
+    /// hosts.add("admin.example.test", "mtls@file");
+    /// let (admin, report) = web.with_hosts(&hosts);
+    /// assert_eq!(&*admin.hosts().options_for(Some("admin.example.test")), "mtls@file");
+    /// assert_eq!(report.warnings.len(), 1); // `mtls@file` does not exist here
+    /// ```
+    pub fn with_hosts(&self, hosts: &HostOptionsBuilder) -> (Self, Report) {
+        let mut report = Report::default();
         let (hosts, warnings) = hosts.build();
         report.warnings.extend(warnings);
         for (host, name) in hosts.entries() {
-            if !options.contains(&name) {
+            if !self.options.contains(&name) {
                 report.warn(
                     format!("host {host:?}"),
                     format!(
@@ -99,8 +127,13 @@ impl AcceptorConfig {
                 );
             }
         }
-        let mut config = Self::new(store.clone(), options, hosts, challenges);
-        config.files = Some(files);
+        let config = AcceptorConfig {
+            store: self.store.clone(),
+            options: self.options.clone(),
+            hosts,
+            challenge: self.challenge.clone(),
+            files: None,
+        };
         (config, report)
     }
 

@@ -40,6 +40,41 @@ pub struct CertificateInfo {
     pub not_after: SystemTime,
 }
 
+/// Hands every certificate `storage` holds for resolver `name` to `sink`; returns how many.
+///
+/// [`AcmeManager::new`] does this itself. A proxy calls it alone when a resolver cannot start
+/// (its CA trust file is gone, a DNS credential is missing): the certificates it already
+/// obtained keep serving until they expire, since serving never waits on ACME.
+///
+/// ```
+/// use rampart_tls::acme::{AcmeStorage, CertificateSink, DomainRequest, serve_stored};
+///
+/// struct Count(std::sync::atomic::AtomicUsize);
+/// impl CertificateSink for Count {
+///     fn store(&self, _: &str, _: &DomainRequest, _: &str, _: &str) {
+///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///     }
+/// }
+/// let dir = tempfile::tempdir().unwrap();
+/// let storage = AcmeStorage::open(dir.path().join("acme.json")).unwrap();
+/// assert_eq!(serve_stored("le", &storage, &Count(Default::default())), 0);
+/// ```
+pub fn serve_stored(name: &str, storage: &AcmeStorage, sink: &dyn CertificateSink) -> usize {
+    let mut served = 0;
+    for c in storage.resolver(name).certificates {
+        let (Ok(chain), Ok(key)) = (
+            std::str::from_utf8(&c.certificate),
+            std::str::from_utf8(&c.key),
+        ) else {
+            tracing::warn!(resolver = %name, domain = %c.domain.main, "acme: stored certificate is not PEM text; skipped");
+            continue;
+        };
+        sink.store(name, &c.request(), chain, key);
+        served += 1;
+    }
+    served
+}
+
 /// Obtains a certificate for one request. The ACME implementation is the only one outside
 /// tests; the seam lets the scheduling be tested with paused time.
 pub(crate) trait Issuer: Send + Sync {
@@ -190,16 +225,7 @@ impl AcmeManager {
             issuer,
             clock,
         };
-        for c in inner.storage.resolver(&inner.name).certificates {
-            let (Ok(chain), Ok(key)) = (
-                std::str::from_utf8(&c.certificate),
-                std::str::from_utf8(&c.key),
-            ) else {
-                tracing::warn!(resolver = %inner.name, domain = %c.domain.main, "acme: stored certificate is not PEM text; skipped");
-                continue;
-            };
-            inner.sink.store(&inner.name, &c.request(), chain, key);
-        }
+        serve_stored(&inner.name, &inner.storage, inner.sink.as_ref());
         AcmeManager {
             inner: Arc::new(inner),
         }

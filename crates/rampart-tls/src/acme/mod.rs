@@ -29,7 +29,7 @@ pub use challenges::{
     ACME_TLS_ALPN, ChallengeMaps, HTTP01_PATH_PREFIX, Http01Tokens, TlsAlpnCerts,
 };
 pub use error::AcmeError;
-pub use manager::{AcmeManager, CertificateInfo, CertificateSink};
+pub use manager::{AcmeManager, CertificateInfo, CertificateSink, serve_stored};
 pub use renewal::RenewalSchedule;
 pub use spec::{
     AcmeResolverSpec, ChallengeSpec, DnsChallengeSpec, DomainRequest, Eab, Env, KeyType,

@@ -195,4 +195,18 @@ fn files_are_read_through_file_or_pem() {
             .starts_with("tls.certificates[0].keyFile: cannot read "),
         "{err}"
     );
+
+    // A file that reads but holds no certificate: the error names the files.
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a certificate").unwrap();
+    let err = LoadedCert::from_sources(&FileOrPem::File(garbage), &key_src, "tls.certificates[0]")
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("tls.certificates[0] (certFile /")
+            && err
+                .to_string()
+                .contains("garbage.pem, keyFile inline PEM): no PEM certificate"),
+        "{err}"
+    );
 }

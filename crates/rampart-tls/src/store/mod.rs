@@ -7,7 +7,7 @@
 
 mod snapshot;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -17,7 +17,7 @@ use rustls::sign::CertifiedKey;
 use crate::info::{CertInfo, CertOrigin};
 use crate::names::normalize;
 use crate::spec::{CertificateSpec, DEFAULT_NAME, StoreSpec};
-use crate::{LoadedCert, Report, TlsError};
+use crate::{FileOrPem, LoadedCert, Report, TlsError};
 pub(crate) use snapshot::Snapshot;
 use snapshot::{DefaultChoice, Entry};
 
@@ -64,6 +64,18 @@ pub struct CertStore {
 pub struct FileCerts {
     files: Vec<Arc<Entry>>,
     default: DefaultChoice,
+    /// The certificates read from files, by (certFile, keyFile): what a later reload keeps
+    /// when those files have become unreadable or broken.
+    sources: HashMap<SourceKey, Arc<Entry>>,
+}
+
+/// Where a file certificate was read from. Inline PEM has no "last good" version: its text is
+/// the configuration itself, so only specs naming at least one file get a key.
+type SourceKey = (FileOrPem, FileOrPem);
+
+fn source_key(cert_file: &FileOrPem, key_file: &FileOrPem) -> Option<SourceKey> {
+    let file = |f: &FileOrPem| matches!(f, FileOrPem::File(_));
+    (file(cert_file) || file(key_file)).then(|| (cert_file.clone(), key_file.clone()))
 }
 
 impl FileCerts {
@@ -84,6 +96,7 @@ struct State {
     files: Vec<Arc<Entry>>,
     acme: BTreeMap<(Arc<str>, Arc<str>), Arc<Entry>>,
     default: DefaultChoice,
+    sources: HashMap<SourceKey, Arc<Entry>>,
 }
 
 impl State {
@@ -122,7 +135,7 @@ impl CertStore {
         certificates: &[CertificateSpec],
         stores: &BTreeMap<String, StoreSpec>,
     ) -> Report {
-        let (files, report) = Self::prepare_files(certificates, stores);
+        let (files, report) = self.prepare_files(certificates, stores);
         self.set_files(files);
         report
     }
@@ -130,16 +143,21 @@ impl CertStore {
     /// Reads and checks a configuration's certificates without serving them yet, so that a
     /// reload can be built completely before anything changes.
     ///
-    /// A certificate that cannot be loaded is left out and reported; the others will be
-    /// served. A `defaultCertificate` that cannot be loaded is reported and the generated
-    /// default will serve.
+    /// A certificate that cannot be loaded is reported and left out — unless the same files
+    /// loaded before: then the certificate loaded from them last keeps serving (a renewal tool
+    /// caught halfway through rewriting the pair, a file deleted by mistake: serving goes on
+    /// with the last good pair, and the error says so). A `defaultCertificate` that cannot be
+    /// loaded likewise keeps its last good version, else the generated default serves.
     pub fn prepare_files(
+        &self,
         certificates: &[CertificateSpec],
         stores: &BTreeMap<String, StoreSpec>,
     ) -> (FileCerts, Report) {
+        let previous = self.lock().sources.clone();
         let mut report = Report::default();
         let now = SystemTime::now();
         let mut files = Vec::new();
+        let mut sources = HashMap::new();
         let mut seen = HashSet::new();
         for (i, spec) in certificates.iter().enumerate() {
             let what = format!("tls.certificates[{i}]");
@@ -154,19 +172,40 @@ impl CertStore {
                 );
                 continue;
             }
-            match LoadedCert::from_sources(&spec.cert_file, &spec.key_file, &what) {
+            let key = source_key(&spec.cert_file, &spec.key_file);
+            let entry = match LoadedCert::from_sources(&spec.cert_file, &spec.key_file, &what) {
                 Ok(cert) => {
                     check_usable(&cert, &what, now, &mut report);
-                    // Traefik skips a certificate already in the store, too.
-                    if seen.insert(cert.sha256().to_owned()) {
-                        files.push(Entry::new(cert, CertOrigin::File));
+                    Entry::new(cert, CertOrigin::File)
+                }
+                Err(e) => {
+                    report.errors.push(e);
+                    match key.as_ref().and_then(|k| previous.get(k)) {
+                        Some(last_good) => {
+                            report.warn(&what, kept_message(&spec.cert_file, &spec.key_file));
+                            last_good.clone()
+                        }
+                        None => continue,
                     }
                 }
-                Err(e) => report.errors.push(e),
+            };
+            if let Some(key) = key {
+                sources.insert(key, entry.clone());
+            }
+            // Traefik skips a certificate already in the store, too.
+            if seen.insert(entry.cert.sha256().to_owned()) {
+                files.push(entry);
             }
         }
-        let default = default_choice(stores, now, &mut report);
-        (FileCerts { files, default }, report)
+        let default = default_choice(stores, now, &previous, &mut sources, &mut report);
+        (
+            FileCerts {
+                files,
+                default,
+                sources,
+            },
+            report,
+        )
     }
 
     /// Serves prepared file certificates (and their default choice) in place of the current
@@ -175,6 +214,7 @@ impl CertStore {
         let mut state = self.lock();
         state.files = files.files;
         state.default = files.default;
+        state.sources = files.sources;
         self.publish(&state);
     }
 
@@ -293,9 +333,19 @@ fn check_usable(cert: &LoadedCert, what: &str, now: SystemTime, report: &mut Rep
     }
 }
 
+fn kept_message(cert_file: &FileOrPem, key_file: &FileOrPem) -> String {
+    format!(
+        "the certificate loaded before from {} and {} keeps serving until these files load again",
+        cert_file.describe(),
+        key_file.describe()
+    )
+}
+
 fn default_choice(
     stores: &BTreeMap<String, StoreSpec>,
     now: SystemTime,
+    previous: &HashMap<SourceKey, Arc<Entry>>,
+    sources: &mut HashMap<SourceKey, Arc<Entry>>,
     report: &mut Report,
 ) -> DefaultChoice {
     for name in stores.keys().filter(|n| *n != DEFAULT_NAME) {
@@ -315,17 +365,26 @@ fn default_choice(
             );
         }
         let what = "tls.stores.default.defaultCertificate";
-        return match LoadedCert::from_sources(&spec.cert_file, &spec.key_file, what) {
+        let key = source_key(&spec.cert_file, &spec.key_file);
+        let entry = match LoadedCert::from_sources(&spec.cert_file, &spec.key_file, what) {
             Ok(cert) => {
                 check_usable(&cert, what, now, report);
-                DefaultChoice::Configured(Entry::new(cert, CertOrigin::File))
+                Entry::new(cert, CertOrigin::File)
             }
             Err(e) => {
                 report.errors.push(e);
-                report.warn(what, "the generated default certificate serves instead");
-                DefaultChoice::Generated
+                let Some(last_good) = key.as_ref().and_then(|k| previous.get(k)) else {
+                    report.warn(what, "the generated default certificate serves instead");
+                    return DefaultChoice::Generated;
+                };
+                report.warn(what, kept_message(&spec.cert_file, &spec.key_file));
+                last_good.clone()
             }
         };
+        if let Some(key) = key {
+            sources.insert(key, entry.clone());
+        }
+        return DefaultChoice::Configured(entry);
     }
     if let Some(generated) = &store.default_generated_cert {
         let domains: Vec<String> = std::iter::once(&generated.main)

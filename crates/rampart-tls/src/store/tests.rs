@@ -332,3 +332,90 @@ fn listing_shows_names_origin_expiry_and_the_default() {
     // The IP name is indexed (served without SNI on that local address).
     assert!(store.lookup("10.0.0.1").is_some());
 }
+
+/// Regression: a reload while a renewal tool rewrites `cert.pem` then `key.pem` (or after a
+/// file was deleted by mistake) dropped the certificate, and its hosts got the default one.
+#[test]
+fn a_broken_certificate_file_keeps_the_last_good_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("a.crt"), dir.path().join("a.key"));
+    let ca = TestCa::new("store ca");
+    let first = ca.server_cert(&["a.example.test"]);
+    std::fs::write(&cert_path, &first.cert_pem).unwrap();
+    std::fs::write(&key_path, &first.key_pem).unwrap();
+    let files = [CertificateSpec::new(
+        FileOrPem::File(cert_path.clone()),
+        FileOrPem::File(key_path.clone()),
+    )];
+    let store = CertStore::new();
+    assert!(store.load_files(&files, &no_stores()).is_ok());
+
+    // Halfway through a renewal: the new certificate beside the old key.
+    let second = ca.server_cert(&["a.example.test"]);
+    std::fs::write(&cert_path, &second.cert_pem).unwrap();
+    for _ in 0..2 {
+        let report = store.load_files(&files, &no_stores());
+        assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+        assert!(
+            report.warnings[0].message.contains("keeps serving")
+                && report.warnings[0].message.contains("a.crt"),
+            "{:?}",
+            report.warnings
+        );
+        assert_eq!(
+            served(&store, "a.example.test"),
+            Some(first.cert_der.to_vec())
+        );
+    }
+    // Deleted: still the last good one.
+    std::fs::remove_file(&key_path).unwrap();
+    assert!(!store.load_files(&files, &no_stores()).is_ok());
+    assert_eq!(
+        served(&store, "a.example.test"),
+        Some(first.cert_der.to_vec())
+    );
+
+    // The pair is whole again: the new certificate serves.
+    std::fs::write(&key_path, &second.key_pem).unwrap();
+    assert!(store.load_files(&files, &no_stores()).is_ok());
+    assert_eq!(
+        served(&store, "a.example.test"),
+        Some(second.cert_der.to_vec())
+    );
+
+    // Taken out of the configuration, it is gone: "last good" only covers broken files.
+    assert!(store.load_files(&[], &no_stores()).is_ok());
+    assert_eq!(served(&store, "a.example.test"), None);
+    std::fs::write(&key_path, "broken").unwrap();
+    let report = store.load_files(&files, &no_stores());
+    assert_eq!((report.errors.len(), report.warnings.len()), (1, 0));
+    assert_eq!(served(&store, "a.example.test"), None);
+}
+
+#[test]
+fn a_broken_default_certificate_file_keeps_the_last_good_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("d.crt"), dir.path().join("d.key"));
+    let ca = TestCa::new("store ca");
+    let default = ca.server_cert(&["default.example.test"]);
+    std::fs::write(&cert_path, &default.cert_pem).unwrap();
+    std::fs::write(&key_path, &default.key_pem).unwrap();
+    let mut stores = BTreeMap::new();
+    stores.insert(
+        "default".to_owned(),
+        StoreSpec {
+            default_certificate: Some(CertificateSpec::new(
+                FileOrPem::File(cert_path.clone()),
+                FileOrPem::File(key_path),
+            )),
+            default_generated_cert: None,
+        },
+    );
+    let store = CertStore::new();
+    assert!(store.load_files(&[], &stores).is_ok());
+    std::fs::write(&cert_path, "not a certificate").unwrap();
+    let report = store.load_files(&[], &stores);
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.warnings[0].message.contains("keeps serving"));
+    assert_eq!(store.default_cert().cert[0], default.cert_der);
+}

@@ -107,7 +107,7 @@ fn redirections(r: &mut Routers<'_>) {
         let Some(chain) = r.chain(&name, std::slice::from_ref(&middleware), Arc::new(Noop)) else {
             continue;
         };
-        let router = table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget { chain })
+        let router = table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget::new(chain))
             .with_priority(redirection.priority);
         mount(
             r,
@@ -142,7 +142,7 @@ fn ping(r: &mut Routers<'_>) {
     let router = table::Router::new(
         "ping@internal",
         "PathPrefix(`/ping`)",
-        RouteTarget { chain },
+        RouteTarget::new(chain),
     )
     .with_priority(PRIORITY_PING);
     mount(
@@ -183,7 +183,7 @@ fn acme_http(r: &mut Routers<'_>) {
         let router = table::Router::new(
             "acme-http@internal",
             "PathPrefix(`/.well-known/acme-challenge/`)",
-            RouteTarget { chain },
+            RouteTarget::new(chain),
         )
         .with_priority(PRIORITY_ACME);
         mount(r, &ep, true, router, "acme-http@internal", Vec::new());
@@ -199,6 +199,7 @@ fn reserved_routes(r: &mut Routers<'_>) {
             rule,
             entrypoint,
             tls,
+            tls_options,
             prefix,
             middleware,
         } = res;
@@ -214,8 +215,8 @@ fn reserved_routes(r: &mut Routers<'_>) {
         let name = format!("{short}-auth-path-{i}@internal");
         let chain =
             crate::middleware::Chain::new([middleware as Arc<dyn Middleware>], noop.clone());
-        let entry = table::Router::new(&name, new_rule, RouteTarget { chain })
-            .with_priority(PRIORITY_RESERVED);
+        let target = RouteTarget::new(chain).with_tls_options(tls_options);
+        let entry = table::Router::new(&name, new_rule, target).with_priority(PRIORITY_RESERVED);
         r.report.routers.push(RouterSummary {
             name: name.clone(),
             rule: entry.rule.clone(),

@@ -12,6 +12,7 @@
 mod internal;
 mod routers;
 mod services;
+mod tls;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,16 +55,20 @@ impl std::fmt::Debug for InternalServices {
     }
 }
 
-/// A TLS router, as the TLS and ACME setup needs to know it.
+/// A TLS router on one entrypoint, as the TLS and ACME setup needs to know it: its own `tls`
+/// section, or else its entrypoint's `http.tls` (whole, as Traefik's entrypoint model), with
+/// the options resolved (see the `tls` module: conflicts fall back to `default`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsRouter {
     /// The router's qualified name.
     pub router: String,
-    /// The entrypoints it serves TLS on.
+    /// The entrypoint it serves TLS on (one: a router on two entrypoints is listed twice, as
+    /// its TLS may differ between them).
     pub entrypoints: Vec<String>,
     /// The `Host` names its rule mentions (Traefik's `ParseDomains`), lower-case.
     pub rule_domains: Vec<String>,
-    /// Its TLS options name (`default`, `tls-opts@file`).
+    /// Its resolved TLS options name (`default`, `tls-opts@file`): what handshakes for its
+    /// hosts use, and what its requests must have been handshaken with (else 421).
     pub options: String,
     /// Its certificate resolver, if any.
     pub cert_resolver: Option<String>,

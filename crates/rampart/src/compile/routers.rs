@@ -7,11 +7,12 @@ use rampart_config::dynamic_config::Router as RouterModel;
 use rampart_config::static_config::{self as sc, EntryPoint};
 
 use super::services::Services;
+use super::tls::TlsPlan;
 use super::{CompileInput, Compiled, TlsRouter};
 use crate::entrypoint::{ForwardedHeaders, ForwardedHeadersSpec};
-use crate::middleware::{Builder, Chain, Definition, Endpoint, Middleware, qualify};
+use crate::middleware::{BuildError, Builder, Chain, Definition, Endpoint, Middleware, qualify};
 use crate::request::{EncodedCharacters, PathOptions};
-use crate::rule::{self, RuleSyntax};
+use crate::rule::RuleSyntax;
 use crate::runtime::{
     EntrypointRuntime, ProblemKind, Report, RouteTarget, RouterSummary, Runtime, UnderscoreHeaders,
 };
@@ -42,6 +43,8 @@ pub(super) struct Reserved {
     pub(super) rule: String,
     pub(super) entrypoint: String,
     pub(super) tls: bool,
+    /// The TLS options its source router demands of a connection (the 421 check).
+    pub(super) tls_options: Option<Arc<str>>,
     pub(super) prefix: Arc<str>,
     pub(super) middleware: Arc<dyn Middleware>,
 }
@@ -111,8 +114,22 @@ impl<'a> Routers<'a> {
             .iter()
             .map(|(n, r)| (n.as_str().to_owned(), r.clone()))
             .collect();
-        for (name, router) in &routers {
-            self.router(name, router);
+        let mounts: Vec<Vec<String>> = routers
+            .iter()
+            .map(|(name, router)| self.entrypoints(name, router))
+            .collect();
+        let plan = TlsPlan::resolve(
+            &self.input.static_config.entry_points,
+            routers
+                .iter()
+                .zip(&mounts)
+                .map(|((name, router), eps)| (name.as_str(), router, eps.as_slice())),
+        );
+        for fallback in &plan.fallbacks {
+            self.warning(ProblemKind::Router, &fallback.router, &fallback.message);
+        }
+        for ((name, router), entrypoints) in routers.iter().zip(mounts) {
+            self.router(name, router, &entrypoints, &plan);
         }
         super::internal::add(&mut self);
         self.finish()
@@ -145,15 +162,14 @@ impl<'a> Routers<'a> {
         found
     }
 
-    fn router(&mut self, name: &str, router: &RouterModel) {
-        let entrypoints = self.entrypoints(name, router);
+    fn router(&mut self, name: &str, router: &RouterModel, entrypoints: &[String], plan: &TlsPlan) {
         let explicit_priority = i64::try_from(router.rule.len()).ok() != Some(router.priority);
         let mut summary = RouterSummary {
             name: name.to_owned(),
             rule: router.rule.clone(),
             priority: router.priority,
             explicit_priority,
-            entrypoints: entrypoints.clone(),
+            entrypoints: entrypoints.to_vec(),
             middlewares: Vec::new(),
             service: router.service.as_str().to_owned(),
             tls: false,
@@ -171,8 +187,7 @@ impl<'a> Routers<'a> {
                 None
             }
         };
-        let mut tls_eps = Vec::new();
-        for ep_name in &entrypoints {
+        for ep_name in entrypoints {
             let ep = &self.input.static_config.entry_points[ep_name];
             let names = middleware_names(name, ep, router);
             if summary.middlewares.is_empty() {
@@ -184,7 +199,9 @@ impl<'a> Routers<'a> {
             let Some(chain) = self.chain(name, &names, service) else {
                 continue;
             };
-            let tls = router.tls.is_some() || ep.http.tls.is_some();
+            let ep_tls = plan.get(name, ep_name);
+            let tls = ep_tls.is_some();
+            let tls_options = ep_tls.map(|t| t.options.clone());
             summary.tls |= tls;
             for m in chain.middlewares().iter() {
                 for path in m.reserved_paths() {
@@ -193,12 +210,14 @@ impl<'a> Routers<'a> {
                         rule: router.rule.clone(),
                         entrypoint: ep_name.clone(),
                         tls,
+                        tls_options: tls_options.clone(),
                         prefix: path.prefix.clone(),
                         middleware: m.clone(),
                     });
                 }
             }
-            let mut entry = table::Router::new(name, router.rule.clone(), RouteTarget { chain });
+            let target = RouteTarget::new(chain).with_tls_options(tls_options);
+            let mut entry = table::Router::new(name, router.rule.clone(), target);
             if explicit_priority {
                 entry = entry.with_priority(router.priority);
             }
@@ -206,16 +225,13 @@ impl<'a> Routers<'a> {
                 entry = entry.with_syntax(syntax_of(syntax));
             }
             let routes = self.routes.entry(ep_name.clone()).or_default();
-            if tls {
+            if let Some(t) = ep_tls {
                 routes.tls.push(entry);
-                tls_eps.push(ep_name.clone());
+                self.tls.push(t.summary.clone());
             } else {
                 routes.plain.push(entry);
             }
             summary.active = true;
-        }
-        if !tls_eps.is_empty() {
-            self.tls_router(name, router, tls_eps);
         }
         self.report.routers.push(summary);
     }
@@ -242,11 +258,21 @@ impl<'a> Routers<'a> {
                             name,
                             format!("middleware `{m}` is broken: {e}"),
                         );
-                    } else {
+                    } else if matches!(&e, BuildError::Reference { name: missing, .. } if missing == m)
+                    {
                         self.error(
                             ProblemKind::Router,
                             name,
                             format!("middleware `{m}` does not exist"),
+                        );
+                    } else {
+                        // Defined by rampart itself (an entrypoint redirection's
+                        // `redirect-…@internal`): say what is wrong with it, not that it is
+                        // missing.
+                        self.error(
+                            ProblemKind::Router,
+                            name,
+                            format!("middleware `{m}` is broken: {e}"),
                         );
                     }
                     broken = true;
@@ -254,44 +280,6 @@ impl<'a> Routers<'a> {
             }
         }
         (!broken).then(|| Chain::new(middlewares, service))
-    }
-
-    fn tls_router(&mut self, name: &str, router: &RouterModel, entrypoints: Vec<String>) {
-        let ep_tls = entrypoints
-            .iter()
-            .find_map(|ep| self.input.static_config.entry_points[ep].http.tls.as_ref());
-        let options = router
-            .tls
-            .as_ref()
-            .and_then(|t| t.options.clone())
-            .or_else(|| ep_tls.and_then(|t| t.options.clone()))
-            .unwrap_or_else(|| "default".to_owned());
-        let cert_resolver = router
-            .tls
-            .as_ref()
-            .and_then(|t| t.cert_resolver.clone())
-            .or_else(|| ep_tls.and_then(|t| t.cert_resolver.clone()));
-        let explicit = router
-            .tls
-            .as_ref()
-            .map(|t| t.domains.as_slice())
-            .unwrap_or_default();
-        let domains = if explicit.is_empty() {
-            ep_tls.map(|t| t.domains.as_slice()).unwrap_or_default()
-        } else {
-            explicit
-        };
-        self.tls.push(TlsRouter {
-            router: name.to_owned(),
-            entrypoints,
-            rule_domains: rule::parse_domains(&router.rule).unwrap_or_default(),
-            options,
-            cert_resolver,
-            domains: domains
-                .iter()
-                .map(|d| d.names().map(str::to_owned).collect())
-                .collect(),
-        });
     }
 
     fn finish(mut self) -> Compiled {

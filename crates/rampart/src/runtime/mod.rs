@@ -29,12 +29,46 @@ use crate::table::RoutingTable;
 pub struct RouteTarget {
     /// The chain (entrypoint middlewares, router middlewares, then the service).
     pub chain: Chain,
+    /// For a TLS router: the TLS options its connections must have been handshaken with.
+    /// A request whose connection used other options (its SNI named another host than its
+    /// `Host`, "domain fronting") gets 421 Misdirected Request, as Traefik's `snicheck`.
+    pub tls_options: Option<Arc<str>>,
+}
+
+impl RouteTarget {
+    /// A target running `chain`, with no TLS options demanded.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rampart::middleware::Chain;
+    /// use rampart::runtime::RouteTarget;
+    /// use rampart::service::internal::Noop;
+    ///
+    /// let target = RouteTarget::new(Chain::new(Vec::new(), Arc::new(Noop)))
+    ///     .with_tls_options(Some(Arc::from("tls-opts@file")));
+    /// assert_eq!(target.tls_options.as_deref(), Some("tls-opts@file"));
+    /// ```
+    pub fn new(chain: Chain) -> Self {
+        RouteTarget {
+            chain,
+            tls_options: None,
+        }
+    }
+
+    /// Demands that TLS connections used the options named `options` (see
+    /// [`tls_options`](Self::tls_options)).
+    #[must_use]
+    pub fn with_tls_options(mut self, options: Option<Arc<str>>) -> Self {
+        self.tls_options = options;
+        self
+    }
 }
 
 impl fmt::Debug for RouteTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RouteTarget")
             .field("middlewares", &self.chain.middlewares().len())
+            .field("tls_options", &self.tls_options)
             .finish_non_exhaustive()
     }
 }

@@ -33,7 +33,11 @@ impl EntrypointRuntime {
             Ok(None) => return not_found(),
             Err(e) => return e.into_response(),
         };
-        route.payload().chain.call(req).await
+        let target = route.payload();
+        if let Err(e) = sni_check(target, &req) {
+            return e.into_response();
+        }
+        target.chain.call(req).await
     }
 
     /// Finds the router for `req` and rewrites its URI to the normalised path and query.
@@ -89,6 +93,35 @@ impl EntrypointRuntime {
         }
         Ok(())
     }
+}
+
+/// Traefik's `snicheck`: a TLS router answers only requests whose connection was handshaken
+/// with the TLS options the router asks for. Otherwise the client negotiated, through the SNI
+/// of another host, options weaker than this router's (say, without the client certificate it
+/// requires): 421 Misdirected Request (RFC 9110 §15.5.20), which tells the client to retry on a
+/// new connection with the right SNI.
+fn sni_check(target: &RouteTarget, req: &Request) -> Result<(), RequestError> {
+    let Some(wanted) = target.tls_options.as_deref() else {
+        return Ok(());
+    };
+    let Some(tls) = ConnInfo::of(req).and_then(|c| c.tls.as_ref()) else {
+        return Ok(());
+    };
+    if tls.options.as_deref() == Some(wanted) {
+        return Ok(());
+    }
+    tracing::debug!(
+        sni = tls.server_name.as_deref(),
+        host = ?req.headers().get(http::header::HOST),
+        used = tls.options.as_deref(),
+        wanted,
+        "TLS options of the connection differ from the router's: 421"
+    );
+    Err(RequestError::new(
+        ErrorSource::Downstream,
+        StatusCode::MISDIRECTED_REQUEST,
+        "the connection's TLS options differ from the router's",
+    ))
 }
 
 fn set_path_and_query(req: &mut Request, path_and_query: &str) -> Result<(), RequestError> {
