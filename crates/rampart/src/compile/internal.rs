@@ -107,8 +107,9 @@ fn redirections(r: &mut Routers<'_>) {
         let Some(chain) = r.chain(&name, std::slice::from_ref(&middleware), Arc::new(Noop)) else {
             continue;
         };
-        let router = table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget { chain })
-            .with_priority(redirection.priority);
+        let router =
+            table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget::new(&name, chain))
+                .with_priority(redirection.priority);
         mount(
             r,
             &ep_name,
@@ -142,7 +143,7 @@ fn ping(r: &mut Routers<'_>) {
     let router = table::Router::new(
         "ping@internal",
         "PathPrefix(`/ping`)",
-        RouteTarget { chain },
+        RouteTarget::new("ping@internal", chain),
     )
     .with_priority(PRIORITY_PING);
     mount(
@@ -183,7 +184,7 @@ fn acme_http(r: &mut Routers<'_>) {
         let router = table::Router::new(
             "acme-http@internal",
             "PathPrefix(`/.well-known/acme-challenge/`)",
-            RouteTarget { chain },
+            RouteTarget::new("acme-http@internal", chain),
         )
         .with_priority(PRIORITY_ACME);
         mount(r, &ep, true, router, "acme-http@internal", Vec::new());
@@ -214,7 +215,7 @@ fn reserved_routes(r: &mut Routers<'_>) {
         let name = format!("{short}-auth-path-{i}@internal");
         let chain =
             crate::middleware::Chain::new([middleware as Arc<dyn Middleware>], noop.clone());
-        let entry = table::Router::new(&name, new_rule, RouteTarget { chain })
+        let entry = table::Router::new(&name, new_rule, RouteTarget::new(&name, chain))
             .with_priority(PRIORITY_RESERVED);
         r.report.routers.push(RouterSummary {
             name: name.clone(),

@@ -198,7 +198,8 @@ impl<'a> Routers<'a> {
                     });
                 }
             }
-            let mut entry = table::Router::new(name, router.rule.clone(), RouteTarget { chain });
+            let mut entry =
+                table::Router::new(name, router.rule.clone(), RouteTarget::new(name, chain));
             if explicit_priority {
                 entry = entry.with_priority(router.priority);
             }
@@ -235,18 +236,24 @@ impl<'a> Routers<'a> {
             match builder.middleware(m) {
                 Ok(built) => middlewares.push(built),
                 Err(e) => {
-                    if self.input.dynamic.http.middlewares.contains_key(m.as_str()) {
+                    let missing = matches!(
+                        &e,
+                        crate::middleware::BuildError::Reference { name, .. } if name == m
+                    );
+                    // A broken middleware is reported on itself too; the message must say
+                    // what is wrong with it, never that it does not exist.
+                    if missing {
+                        self.error(
+                            ProblemKind::Router,
+                            name,
+                            format!("middleware `{m}` does not exist"),
+                        );
+                    } else {
                         self.error(ProblemKind::Middleware, m, &e);
                         self.error(
                             ProblemKind::Router,
                             name,
                             format!("middleware `{m}` is broken: {e}"),
-                        );
-                    } else {
-                        self.error(
-                            ProblemKind::Router,
-                            name,
-                            format!("middleware `{m}` does not exist"),
                         );
                     }
                     broken = true;

@@ -27,15 +27,64 @@ use crate::table::RoutingTable;
 /// What a matched router runs: its compiled middleware chain ending in its service.
 #[derive(Clone)]
 pub struct RouteTarget {
+    /// The router's qualified name (`app@file`).
+    pub router: RouterName,
     /// The chain (entrypoint middlewares, router middlewares, then the service).
     pub chain: Chain,
+}
+
+impl RouteTarget {
+    /// The target of router `router` (qualified name), running `chain`.
+    pub fn new(router: &str, chain: Chain) -> Self {
+        RouteTarget {
+            router: RouterName::new(router),
+            chain,
+        }
+    }
 }
 
 impl fmt::Debug for RouteTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RouteTarget")
+            .field("router", &self.router.as_str())
             .field("middlewares", &self.chain.middlewares().len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The name of the router that answered a request: in the request's extensions while its
+/// chain runs, and in the response's afterwards (for access logs and metrics, Traefik's
+/// `RouterName` field). Cloning it does not allocate.
+///
+/// ```
+/// use rampart::runtime::RouterName;
+/// let mut res = http::Response::new(rampart::Body::empty());
+/// res.extensions_mut().insert(RouterName::new("app@file"));
+/// assert_eq!(RouterName::of(res.extensions()).map(RouterName::as_str), Some("app@file"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouterName(Arc<str>);
+
+impl RouterName {
+    /// A router name (qualified).
+    pub fn new(name: &str) -> Self {
+        RouterName(Arc::from(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The router name recorded in a request's or response's extensions.
+    pub fn of(extensions: &http::Extensions) -> Option<&RouterName> {
+        extensions.get::<RouterName>()
+    }
+}
+
+impl fmt::Display for RouterName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

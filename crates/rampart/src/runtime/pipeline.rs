@@ -33,7 +33,11 @@ impl EntrypointRuntime {
             Ok(None) => return not_found(),
             Err(e) => return e.into_response(),
         };
-        route.payload().chain.call(req).await
+        let target = route.payload();
+        req.extensions_mut().insert(target.router.clone());
+        let mut res = target.chain.call(req).await;
+        res.extensions_mut().insert(target.router.clone());
+        res
     }
 
     /// Finds the router for `req` and rewrites its URI to the normalised path and query.

@@ -1,0 +1,182 @@
+//! Bodies with deadlines: a request body must arrive within `readTimeout` of its request's
+//! first byte (Go's `wholeReqDeadline`; CVE-2024-28869 is what happens without it: a
+//! `Content-Length` that never comes holds a connection forever), and an HTTP/2 response must
+//! be written within `writeTimeout` (Go sets per-stream write deadlines on HTTP/2).
+
+use std::fmt;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use rampart::{Body, BoxError};
+use tokio::time::{Instant, Sleep};
+
+use super::state::RequestGuard;
+
+/// Why a body was cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Late {
+    Read,
+    Write,
+}
+
+impl fmt::Display for Late {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Late::Read => "request body not received within the entrypoint's readTimeout",
+            Late::Write => "response not written within the entrypoint's writeTimeout",
+        })
+    }
+}
+
+/// A timeout as an `io::Error` of kind `TimedOut`: what Go's deadlines produce, and what the
+/// upstream client reports as a timeout.
+fn timed_out(late: Late) -> BoxError {
+    Box::new(io::Error::new(io::ErrorKind::TimedOut, late.to_string()))
+}
+
+/// A body that fails once its deadline passes.
+pub(super) struct Deadline<B> {
+    inner: B,
+    sleep: Option<Pin<Box<Sleep>>>,
+    late: Late,
+}
+
+impl<B> Deadline<B> {
+    /// A request body that must be read by `deadline`.
+    pub(super) fn read(inner: B, deadline: Instant) -> Self {
+        Deadline {
+            inner,
+            sleep: Some(Box::pin(tokio::time::sleep_until(deadline))),
+            late: Late::Read,
+        }
+    }
+}
+
+impl<B> HttpBody for Deadline<B>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            if frame.is_none() {
+                this.sleep = None;
+            }
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        if let Some(sleep) = &mut this.sleep {
+            ready!(sleep.as_mut().poll(cx));
+            this.sleep = None;
+            return Poll::Ready(Some(Err(timed_out(this.late))));
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A response body that holds its request's [`RequestGuard`] until it has been written (or
+/// dropped), and, on HTTP/2 with `writeTimeout`, fails past its deadline (the stream is reset).
+pub(super) struct Tracked {
+    inner: Body,
+    guard: Option<RequestGuard>,
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl Tracked {
+    pub(super) fn new(inner: Body, guard: RequestGuard, deadline: Option<Instant>) -> Self {
+        Tracked {
+            inner,
+            guard: Some(guard),
+            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+        }
+    }
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = &mut *self;
+        if let Some(sleep) = &mut this.deadline
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            this.deadline = None;
+            this.guard = None;
+            return Poll::Ready(Some(Err(timed_out(Late::Write))));
+        }
+        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        if frame.is_none() {
+            this.guard = None;
+            this.deadline = None;
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    /// A body whose bytes never come.
+    struct Stalled;
+
+    impl HttpBody for Stalled {
+        type Data = Bytes;
+        type Error = BoxError;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_body_arriving_in_time_passes_a_late_one_fails() {
+        let body = Deadline::read(
+            http_body_util::Full::new(Bytes::from_static(b"abc")),
+            Instant::now() + Duration::from_secs(1),
+        );
+        assert_eq!(body.collect().await.unwrap().to_bytes(), "abc");
+
+        let body = Deadline::read(Stalled, Instant::now() + Duration::from_mins(1));
+        let err = body.collect().await.unwrap_err();
+        let io = err.downcast_ref::<io::Error>().expect("an io::Error");
+        assert_eq!(io.kind(), io::ErrorKind::TimedOut);
+        assert!(io.to_string().contains("readTimeout"), "{io}");
+    }
+}
