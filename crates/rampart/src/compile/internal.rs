@@ -95,7 +95,11 @@ fn redirections(r: &mut Routers<'_>) {
         let mut options = Map::new();
         options.insert("scheme".into(), Value::String(redirection.scheme.clone()));
         options.insert("permanent".into(), Value::Bool(redirection.permanent));
-        options.insert("port".into(), Value::String(port.to_string()));
+        // Port 0 means "any free port": the binary compiles with the port it bound, so 0 is
+        // only seen by `rampart check`/`explain`, where the Location's port does not matter.
+        if port != 0 {
+            options.insert("port".into(), Value::String(port.to_string()));
+        }
         let middleware = format!("redirect-{ep_name}-to-{target}@internal");
         r.base.define(
             &middleware,
