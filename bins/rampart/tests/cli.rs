@@ -74,7 +74,9 @@ fn check_on_the_guide_reports_the_broken_file_and_only_docker_as_unsupported() {
         "{text}"
     );
     assert!(
-        text.contains("TLS, options tls-opts@file, resolver le, domains example.test *.example.test"),
+        text.contains(
+            "TLS, options tls-opts@file, resolver le, domains example.test *.example.test"
+        ),
         "{text}"
     );
 
@@ -119,8 +121,10 @@ fn check_on_the_guide_reports_the_broken_file_and_only_docker_as_unsupported() {
     );
     // Everything that names it says why.
     assert!(
-        problems.iter().any(|p| p.contains("router `whoami-chain-rtr@file`")
-            && p.contains("`middlewares-compress@file`: middleware does not exist")),
+        problems
+            .iter()
+            .any(|p| p.contains("router `whoami-chain-rtr@file`")
+                && p.contains("`middlewares-compress@file`: middleware does not exist")),
         "{problems:#?}"
     );
     // The templated secure-headers file loaded: nothing wrong with it.
@@ -130,9 +134,11 @@ fn check_on_the_guide_reports_the_broken_file_and_only_docker_as_unsupported() {
     );
     // The outpost router's v2 placeholder is a warning naming the fix.
     assert!(
-        problems.iter().any(|p| p.starts_with("warning: router `authentik-output-rtr@file`")
-            && p.contains("Traefik v2 placeholder syntax")
-            && p.contains("ruleSyntax: v2")),
+        problems.iter().any(
+            |p| p.starts_with("warning: router `authentik-output-rtr@file`")
+                && p.contains("Traefik v2 placeholder syntax")
+                && p.contains("ruleSyntax: v2")
+        ),
         "{problems:#?}"
     );
     // Errors: the file, the chain, the router. Nothing else.
@@ -149,8 +155,8 @@ fn check_on_the_guide_reports_the_broken_file_and_only_docker_as_unsupported() {
 fn check_passes_once_the_compress_file_is_fixed() {
     let dir = tempfile::tempdir().unwrap();
     let flag = render_guide(dir.path());
-    let broken = std::fs::read_to_string(dir.path().join("rules/middlewares-compress.yaml"))
-        .unwrap();
+    let broken =
+        std::fs::read_to_string(dir.path().join("rules/middlewares-compress.yaml")).unwrap();
     let fixed = &broken[..broken.find("\r\n\r\n---").expect("the stray trailer")];
     std::fs::write(dir.path().join("rules/middlewares-compress.yaml"), fixed).unwrap();
     let out = rampart(&["check", &flag]);
@@ -174,7 +180,10 @@ fn explain_names_the_winner_and_why() {
     let out = rampart(&["explain", &flag, &url, "--entrypoint", "websecure"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
-    assert!(text.contains("entrypoint websecure (TLS routers)"), "{text}");
+    assert!(
+        text.contains("entrypoint websecure (TLS routers)"),
+        "{text}"
+    );
     assert!(
         text.contains("whoami-individual-rtr@file is the only router that matched"),
         "{text}"
@@ -183,7 +192,10 @@ fn explain_names_the_winner_and_why() {
         .lines()
         .find(|l| l.contains("authentik-output-rtr@file"))
         .expect("the outpost router is listed");
-    assert!(!outpost.contains("WINNER") && !outpost.contains("matched"), "{outpost}");
+    assert!(
+        !outpost.contains("WINNER") && !outpost.contains("matched"),
+        "{outpost}"
+    );
     // The router left out by the broken chain is named, not silently absent.
     assert!(
         text.contains(
@@ -217,7 +229,11 @@ fn explain_names_the_winner_and_why() {
 fn explain_and_check_refuse_bad_input_with_a_clear_message() {
     let out = rampart(&["explain", "--configFile=/nonexistent/traefik.yaml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("explain needs a URL"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("explain needs a URL"),
+        "{}",
+        stderr(&out)
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let flag = render_guide(dir.path());
@@ -228,7 +244,8 @@ fn explain_and_check_refuse_bad_input_with_a_clear_message() {
     let out = rampart(&["check", "--configFile=/nonexistent/traefik.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("/nonexistent/traefik.yaml") && stderr(&out).contains("does not exist"),
+        stderr(&out).contains("/nonexistent/traefik.yaml")
+            && stderr(&out).contains("does not exist"),
         "{}",
         stderr(&out)
     );

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::TestProxy;
-use futures_util::{SinkExt, StreamExt};
 use e2e::{H1Conn, H2Conn, PATIENCE, echo_upstream, get_host, raw, request};
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use rampart_testkit::reply::{self, Channel, Generated};
 use rampart_testkit::{Misbehaving, Upstream, misbehave, upstream, ws};
@@ -86,7 +86,13 @@ async fn an_untrusted_peers_forwarded_headers_are_replaced() {
     assert_eq!(seen.headers.get_all("x-forwarded-for").iter().count(), 1);
 
     let host = format!("app.test:{port}");
-    let res = get_host(proxy.addr("web"), &host, "/", &[("x-forwarded-port", "443")]).await;
+    let res = get_host(
+        proxy.addr("web"),
+        &host,
+        "/",
+        &[("x-forwarded-port", "443")],
+    )
+    .await;
     assert_eq!(res.status, 200);
     let seen = up.last_request().expect("upstream called");
     assert_eq!(seen.header("x-forwarded-port"), port.to_string());
@@ -125,7 +131,11 @@ async fn hop_by_hop_headers_and_connection_tokens_never_reach_the_upstream() {
     ] {
         assert!(seen.headers.get(gone).is_none(), "{gone} was forwarded");
     }
-    assert_eq!(seen.header("te"), "trailers", "only `trailers` survives in TE");
+    assert_eq!(
+        seen.header("te"),
+        "trailers",
+        "only `trailers` survives in TE"
+    );
     assert_eq!(seen.header("x-kept"), "yes");
     // The proxy's own values survive the tokens that named them.
     assert_eq!(seen.header("x-forwarded-host"), "app.test");
@@ -160,10 +170,11 @@ async fn websockets_are_tunnelled_through_the_proxy() {
     let up = ws::echo_upstream().await;
     let proxy = proxy_to(&up.url()).await;
     let url = format!("ws://{}/chat", proxy.addr("web"));
-    let (mut socket, res) = tokio::time::timeout(PATIENCE, ws::connect(&url, &[("host", "app.test")]))
-        .await
-        .expect("in time")
-        .expect("websocket handshake through the proxy");
+    let (mut socket, res) =
+        tokio::time::timeout(PATIENCE, ws::connect(&url, &[("host", "app.test")]))
+            .await
+            .expect("in time")
+            .expect("websocket handshake through the proxy");
     assert_eq!(res.status(), 101);
     for i in 0..3 {
         socket
@@ -243,7 +254,9 @@ async fn large_bodies_stream_both_ways_without_being_held() {
     let proxy = proxy_to(&up.url()).await;
 
     let (client_tx, client_body) = Channel::new();
-    let tcp = tokio::net::TcpStream::connect(proxy.addr("web")).await.unwrap();
+    let tcp = tokio::net::TcpStream::connect(proxy.addr("web"))
+        .await
+        .unwrap();
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
             .await
@@ -274,7 +287,10 @@ async fn large_bodies_stream_both_ways_without_being_held() {
         .unwrap()
         .into_data()
         .unwrap();
-    assert_eq!(first, "first", "streamed back while the request is still open");
+    assert_eq!(
+        first, "first",
+        "streamed back while the request is still open"
+    );
 
     // 16 MiB more, in 64 KiB frames, checked byte by byte on the way back.
     let total: u64 = 16 << 20;
@@ -295,7 +311,12 @@ async fn large_bodies_stream_both_ways_without_being_held() {
             .expect("no error");
         let data = frame.into_data().unwrap();
         for (i, b) in data.iter().enumerate() {
-            assert_eq!(*b, Generated::byte_at(got + i as u64), "byte {}", got + i as u64);
+            assert_eq!(
+                *b,
+                Generated::byte_at(got + i as u64),
+                "byte {}",
+                got + i as u64
+            );
         }
         got += data.len() as u64;
     }
@@ -345,7 +366,10 @@ http:
     let web = proxy.addr("web");
 
     let res = get_host(web, "nobody.test", "/", &[]).await;
-    assert_eq!((res.status, res.body.as_str()), (404, "404 page not found\n"));
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (404, "404 page not found\n")
+    );
 
     let started = std::time::Instant::now();
     let res = get_host(web, "refused.test", "/", &[]).await;

@@ -97,7 +97,12 @@ impl Tally {
         };
         if host == "priv.test" {
             // Fail closed: denied by the auth server, or not mounted; never served.
-            *self.priv_answers.lock().await.entry(res.status).or_default() += 1;
+            *self
+                .priv_answers
+                .lock()
+                .await
+                .entry(res.status)
+                .or_default() += 1;
             if res.status != 401 && res.status != 404 {
                 self.failures
                     .lock()
@@ -193,7 +198,11 @@ async fn r1_r2_reload_under_load_fails_nothing_and_never_serves_priv_without_aut
             // (b) priv names a middleware that does not exist; (c) priv's middleware has an
             // invalid regex: priv is left out (404), app keeps being served.
             5 => {
-                let m = if n % 12 == 5 { "missing" } else { "auth-bad-regex" };
+                let m = if n % 12 == 5 {
+                    "missing"
+                } else {
+                    "auth-bad-regex"
+                };
                 proxy.write("rules/app.yaml", &version(n, m));
                 last_good = n;
             }
@@ -222,18 +231,34 @@ async fn r1_r2_reload_under_load_fails_nothing_and_never_serves_priv_without_aut
         "reload under load: {ok} app answers, priv answers {priv_answers:?}, {} generations seen",
         gens.len()
     );
-    assert!(failures.is_empty(), "{} failures: {:#?}", failures.len(), &failures[..failures.len().min(20)]);
-    assert!(ok > 200, "only {ok} answers: the load was too light to mean anything");
+    assert!(
+        failures.is_empty(),
+        "{} failures: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(20)]
+    );
+    assert!(
+        ok > 200,
+        "only {ok} answers: the load was too light to mean anything"
+    );
     assert!(
         gens.len() >= 10,
         "the clients saw only generations {gens:?}: reloads did not happen under load"
     );
-    assert_eq!(gens.last().copied(), Some((last_good + 1) as u64), "{gens:?}");
+    assert_eq!(
+        gens.last().copied(),
+        Some((last_good + 1) as u64),
+        "{gens:?}"
+    );
     assert!(
         priv_answers.get(&401).copied().unwrap_or(0) > 0,
         "{priv_answers:?}"
     );
-    assert_eq!(ups[0].request_count() + ups[1].request_count(), ok, "priv never reached an upstream");
+    assert_eq!(
+        ups[0].request_count() + ups[1].request_count(),
+        ok,
+        "priv never reached an upstream"
+    );
     proxy.stop().await;
 }
 
@@ -325,6 +350,9 @@ http:
     proxy.write("rules/app.yaml", &config(false));
     proxy.wait_reload(before).await;
     assert_eq!(statuses(&mut h1, &mut h2).await, (200, 200));
-    assert!(!h1.is_closed() && !h2.is_closed(), "reloads never close connections");
+    assert!(
+        !h1.is_closed() && !h2.is_closed(),
+        "reloads never close connections"
+    );
     proxy.stop().await;
 }
