@@ -1,8 +1,6 @@
 //! `rampart check`, `rampart explain` and `rampart version`, run as real processes (the built
 //! `rampart` binary) on the guide's configuration: what they print, and their exit codes.
 
-#[path = "common/mod.rs"]
-#[allow(dead_code, reason = "only the fixture helpers are used here")]
 mod common;
 #[path = "common/e2e_proxy.rs"]
 mod e2e;

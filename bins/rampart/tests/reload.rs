@@ -144,75 +144,8 @@ async fn r1_r2_reload_under_load_fails_nothing_and_never_serves_priv_without_aut
 
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
-    let mut clients = tokio::task::JoinSet::new();
-    // Keep-alive HTTP/1.1 clients, one connection each.
-    for c in 0..4 {
-        let (stop, tally) = (stop.clone(), tally.clone());
-        clients.spawn(async move {
-            let mut conn = H1Conn::open(web).await;
-            let mut i = c;
-            while !stop.load(Ordering::Relaxed) {
-                let host = host_for(i);
-                let res = conn.send(request("GET", "/", &[("host", host)])).await;
-                tally.judge(host, res).await;
-                i += 1;
-            }
-        });
-    }
-    // HTTP/2 clients: two connections, three concurrent streams each.
-    for _ in 0..2 {
-        let conn = H2Conn::open(web).await;
-        for s in 0..3 {
-            let (stop, tally, mut conn) = (stop.clone(), tally.clone(), conn.clone());
-            clients.spawn(async move {
-                let mut i = s;
-                while !stop.load(Ordering::Relaxed) {
-                    let host = host_for(i);
-                    let uri = format!("http://{host}/");
-                    let res = conn.send(request("GET", &uri, &[])).await;
-                    tally.judge(host, res).await;
-                    i += 1;
-                }
-            });
-        }
-    }
-
-    // The writer: valid generations, each broken in a different way now and then.
-    let path = proxy.path().join("rules/app.yaml");
-    let mut last_good = 0;
-    for n in 1..=30 {
-        match n % 6 {
-            // (a) invalid YAML.
-            1 => proxy.write("rules/app.yaml", "http:\n  routers: [\n  - oops"),
-            // (e) emptied.
-            3 => proxy.write("rules/app.yaml", ""),
-            // (f) half-written in place: cut mid-line, a pause, then the rest.
-            4 => {
-                let full = version(n, "auth");
-                let half = full.len() / 2;
-                std::fs::write(&path, &full[..half]).unwrap();
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                std::fs::write(&path, &full).unwrap();
-                last_good = n;
-            }
-            // (b) priv names a middleware that does not exist; (c) priv's middleware has an
-            // invalid regex: priv is left out (404), app keeps being served.
-            5 => {
-                let m = if n % 12 == 5 {
-                    "missing"
-                } else {
-                    "auth-bad-regex"
-                };
-                proxy.write("rules/app.yaml", &version(n, m));
-                last_good = n;
-            }
-            _ => {
-                proxy.write("rules/app.yaml", &version(n, "auth"));
-                last_good = n;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    let mut clients = spawn_clients(web, &stop, &tally).await;
+    let last_good = rewrite_break_and_fix(&proxy, &version).await;
     // A last good generation, then let the clients see it.
     let before = proxy.generation();
     proxy.write("rules/app.yaml", &version(last_good + 1, "auth"));
@@ -260,6 +193,90 @@ async fn r1_r2_reload_under_load_fails_nothing_and_never_serves_priv_without_aut
         "priv never reached an upstream"
     );
     proxy.stop().await;
+}
+
+/// Keep-alive HTTP/1.1 clients (four connections) and HTTP/2 clients (two connections, three
+/// concurrent streams each), sending until `stop`.
+async fn spawn_clients(
+    web: std::net::SocketAddr,
+    stop: &Arc<AtomicBool>,
+    tally: &Arc<Tally>,
+) -> tokio::task::JoinSet<()> {
+    let mut clients = tokio::task::JoinSet::new();
+    for c in 0..4 {
+        let (stop, tally) = (stop.clone(), tally.clone());
+        clients.spawn(async move {
+            let mut conn = H1Conn::open(web).await;
+            let mut i = c;
+            while !stop.load(Ordering::Relaxed) {
+                let host = host_for(i);
+                let res = conn.send(request("GET", "/", &[("host", host)])).await;
+                tally.judge(host, res).await;
+                i += 1;
+            }
+        });
+    }
+    for _ in 0..2 {
+        let conn = H2Conn::open(web).await;
+        for s in 0..3 {
+            let (stop, tally, mut conn) = (stop.clone(), tally.clone(), conn.clone());
+            clients.spawn(async move {
+                let mut i = s;
+                while !stop.load(Ordering::Relaxed) {
+                    let host = host_for(i);
+                    let uri = format!("http://{host}/");
+                    let res = conn.send(request("GET", &uri, &[])).await;
+                    tally.judge(host, res).await;
+                    i += 1;
+                }
+            });
+        }
+    }
+    clients
+}
+
+/// Writes 30 generations, one every 250 ms, breaking the file in every way now and then;
+/// returns the last good generation written.
+async fn rewrite_break_and_fix(
+    proxy: &TestProxy,
+    version: &impl Fn(usize, &str) -> String,
+) -> usize {
+    let path = proxy.path().join("rules/app.yaml");
+    let mut last_good = 0;
+    for n in 1..=30 {
+        match n % 6 {
+            // (a) invalid YAML.
+            1 => proxy.write("rules/app.yaml", "http:\n  routers: [\n  - oops"),
+            // (e) emptied.
+            3 => proxy.write("rules/app.yaml", ""),
+            // (f) half-written in place: cut mid-line, a pause, then the rest.
+            4 => {
+                let full = version(n, "auth");
+                let half = full.len() / 2;
+                std::fs::write(&path, &full[..half]).unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                std::fs::write(&path, &full).unwrap();
+                last_good = n;
+            }
+            // (b) priv names a middleware that does not exist; (c) priv's middleware has an
+            // invalid regex: priv is left out (404), app keeps being served.
+            5 => {
+                let m = if n % 12 == 5 {
+                    "missing"
+                } else {
+                    "auth-bad-regex"
+                };
+                proxy.write("rules/app.yaml", &version(n, m));
+                last_good = n;
+            }
+            _ => {
+                proxy.write("rules/app.yaml", &version(n, "auth"));
+                last_good = n;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    last_good
 }
 
 #[tokio::test]

@@ -34,6 +34,22 @@ impl fmt::Display for ErrorSource {
     }
 }
 
+/// The error a request body ends with when the client did not send it in time (the
+/// entrypoint's `readTimeout`, enforced by the listener). Forwarding such a body answers
+/// `408 Request Timeout` from the downstream side: the client was slow, not the upstream (Go
+/// would report its `i/o timeout` as a 504, blaming the wrong side; nginx's
+/// `client_body_timeout` also answers 408).
+///
+/// ```
+/// use rampart::error::RequestBodyTimeout;
+/// let err: rampart::BoxError = Box::new(RequestBodyTimeout);
+/// assert!(err.downcast_ref::<RequestBodyTimeout>().is_some());
+/// assert_eq!(err.to_string(), "request body not received within the entrypoint's readTimeout");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("request body not received within the entrypoint's readTimeout")]
+pub struct RequestBodyTimeout;
+
 /// A failure on the request path, with the status the client gets.
 ///
 /// ```

@@ -3,13 +3,13 @@
 //! `Content-Length` that never comes holds a connection forever), and an HTTP/2 response must
 //! be written within `writeTimeout` (Go sets per-stream write deadlines on HTTP/2).
 
-use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
+use rampart::error::RequestBodyTimeout;
 use rampart::{Body, BoxError};
 use tokio::time::{Instant, Sleep};
 
@@ -18,23 +18,22 @@ use super::state::RequestGuard;
 /// Why a body was cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Late {
+    /// The client did not send its request body in time: [`RequestBodyTimeout`], which
+    /// forwarding answers with 408 (the client's fault, not the upstream's).
     Read,
+    /// The response was not written in time: an `io::Error` of kind `TimedOut`, as Go's
+    /// write deadline gives.
     Write,
 }
 
-impl fmt::Display for Late {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Late::Read => "request body not received within the entrypoint's readTimeout",
-            Late::Write => "response not written within the entrypoint's writeTimeout",
-        })
-    }
-}
-
-/// A timeout as an `io::Error` of kind `TimedOut`: what Go's deadlines produce, and what the
-/// upstream client reports as a timeout.
 fn timed_out(late: Late) -> BoxError {
-    Box::new(io::Error::new(io::ErrorKind::TimedOut, late.to_string()))
+    match late {
+        Late::Read => Box::new(RequestBodyTimeout),
+        Late::Write => Box::new(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "response not written within the entrypoint's writeTimeout",
+        )),
+    }
 }
 
 /// A body that fails once its deadline passes.
@@ -175,8 +174,6 @@ mod tests {
 
         let body = Deadline::read(Stalled, Instant::now() + Duration::from_mins(1));
         let err = body.collect().await.unwrap_err();
-        let io = err.downcast_ref::<io::Error>().expect("an io::Error");
-        assert_eq!(io.kind(), io::ErrorKind::TimedOut);
-        assert!(io.to_string().contains("readTimeout"), "{io}");
+        assert!(err.is::<RequestBodyTimeout>(), "{err}");
     }
 }

@@ -175,19 +175,20 @@ impl Answer {
     }
 }
 
-async fn read_answer(res: http::Response<hyper::body::Incoming>) -> Answer {
+/// Reads a response whole; `Err` says why its body did not arrive whole.
+async fn read_answer(res: http::Response<hyper::body::Incoming>) -> Result<Answer, String> {
     let (parts, body) = res.into_parts();
     let body = tokio::time::timeout(PATIENCE, body.collect())
         .await
-        .expect("body within the patience")
-        .expect("body")
+        .map_err(|_| "body not complete within the patience".to_owned())?
+        .map_err(|e| format!("{} response, then the body failed: {e}", parts.status))?
         .to_bytes();
-    Answer {
+    Ok(Answer {
         status: parts.status.as_u16(),
         version: parts.version,
         headers: parts.headers,
         body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    })
 }
 
 /// A request with `headers` and no body.
@@ -229,7 +230,7 @@ impl H1Conn {
             .await
             .map_err(|_| "no answer in time".to_owned())?
             .map_err(|e| e.to_string())?;
-        Ok(read_answer(res).await)
+        read_answer(res).await
     }
 
     /// Whether the connection was closed.
@@ -266,7 +267,7 @@ impl H2Conn {
             .await
             .map_err(|_| "no answer in time".to_owned())?
             .map_err(|e| e.to_string())?;
-        Ok(read_answer(res).await)
+        read_answer(res).await
     }
 
     /// Whether the connection was closed (or told to go away).
@@ -309,7 +310,7 @@ impl TlsClient {
                     .expect("h2 handshake");
             tokio::spawn(conn);
             let res = sender.send_request(req).await.expect("h2 response");
-            read_answer(res).await
+            read_answer(res).await.expect("whole body")
         } else {
             *req.uri_mut() = path.parse().expect("path");
             req.headers_mut()
@@ -319,7 +320,7 @@ impl TlsClient {
                 .expect("handshake");
             tokio::spawn(conn);
             let res = sender.send_request(req).await.expect("response");
-            read_answer(res).await
+            read_answer(res).await.expect("whole body")
         }
     }
 
