@@ -1,7 +1,12 @@
-//! Bodies with deadlines: a request body must arrive within `readTimeout` of its request's
-//! first byte (Go's `wholeReqDeadline`; CVE-2024-28869 is what happens without it: a
-//! `Content-Length` that never comes holds a connection forever), and an HTTP/2 response must
-//! be written within `writeTimeout` (Go sets per-stream write deadlines on HTTP/2).
+//! The client's bodies, watched.
+//!
+//! * A request body must arrive within `readTimeout` of its request's first byte (Go's
+//!   `wholeReqDeadline`; CVE-2024-28869 is what happens without it: a `Content-Length` that
+//!   never comes holds a connection forever). Its errors are the client's: they are tagged
+//!   ([`RequestBodyTimeout`], [`RequestBodyError`]) so that forwarding answers 408 / 400, not
+//!   a 502/504 that would blame — and, through a circuit breaker, penalise — the upstream.
+//! * An HTTP/2 response must be written within `writeTimeout` (Go sets per-stream write
+//!   deadlines on HTTP/2).
 
 use std::io;
 use std::pin::Pin;
@@ -9,7 +14,7 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use rampart::error::RequestBodyTimeout;
+use rampart::error::{RequestBodyError, RequestBodyTimeout};
 use rampart::{Body, BoxError};
 use tokio::time::{Instant, Sleep};
 
@@ -36,25 +41,24 @@ fn timed_out(late: Late) -> BoxError {
     }
 }
 
-/// A body that fails once its deadline passes.
-pub(super) struct Deadline<B> {
+/// A client's request body: its errors tagged as the client's, and, with a deadline, cut
+/// once it passes.
+pub(super) struct ClientBody<B> {
     inner: B,
     sleep: Option<Pin<Box<Sleep>>>,
-    late: Late,
 }
 
-impl<B> Deadline<B> {
-    /// A request body that must be read by `deadline`.
-    pub(super) fn read(inner: B, deadline: Instant) -> Self {
-        Deadline {
+impl<B> ClientBody<B> {
+    /// A request body that must be read by `deadline`, if any.
+    pub(super) fn new(inner: B, deadline: Option<Instant>) -> Self {
+        ClientBody {
             inner,
-            sleep: Some(Box::pin(tokio::time::sleep_until(deadline))),
-            late: Late::Read,
+            sleep: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
         }
     }
 }
 
-impl<B> HttpBody for Deadline<B>
+impl<B> HttpBody for ClientBody<B>
 where
     B: HttpBody<Data = Bytes> + Unpin,
     B::Error: Into<BoxError>,
@@ -71,12 +75,14 @@ where
             if frame.is_none() {
                 this.sleep = None;
             }
-            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+            return Poll::Ready(
+                frame.map(|f| f.map_err(|e| Box::new(RequestBodyError::new(e)) as BoxError)),
+            );
         }
         if let Some(sleep) = &mut this.sleep {
             ready!(sleep.as_mut().poll(cx));
             this.sleep = None;
-            return Poll::Ready(Some(Err(timed_out(this.late))));
+            return Poll::Ready(Some(Err(timed_out(Late::Read))));
         }
         Poll::Pending
     }
@@ -166,14 +172,26 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_body_arriving_in_time_passes_a_late_one_fails() {
-        let body = Deadline::read(
+        let body = ClientBody::new(
             http_body_util::Full::new(Bytes::from_static(b"abc")),
-            Instant::now() + Duration::from_secs(1),
+            Some(Instant::now() + Duration::from_secs(1)),
         );
         assert_eq!(body.collect().await.unwrap().to_bytes(), "abc");
 
-        let body = Deadline::read(Stalled, Instant::now() + Duration::from_mins(1));
+        let body = ClientBody::new(Stalled, Some(Instant::now() + Duration::from_mins(1)));
         let err = body.collect().await.unwrap_err();
         assert!(err.is::<RequestBodyTimeout>(), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_clients_body_errors_are_tagged_as_the_clients() {
+        let broken = http_body_util::StreamBody::new(futures_util::stream::iter([Err::<
+            Frame<Bytes>,
+            BoxError,
+        >(
+            "invalid chunk size line".into(),
+        )]));
+        let err = ClientBody::new(broken, None).collect().await.unwrap_err();
+        assert!(err.is::<RequestBodyError>(), "{err}");
     }
 }

@@ -14,7 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 use tracing::debug;
 
-use super::bodies::{Deadline, Tracked};
+use super::bodies::{ClientBody, Tracked};
 use super::conn::Handler;
 use super::drain::ConnToken;
 use super::io::WatchedIo;
@@ -106,11 +106,13 @@ fn serve_request(
             || limits.max_time.is_some_and(|t| state.older_than(t)));
     // A tunnel (HTTP/2 extended CONNECT) is not a request body: no read deadline on it.
     let tunnel = req.method() == Method::CONNECT;
-    let mut req = req.map(|incoming| match timeouts.read {
-        Some(read) if !tunnel && !http_body::Body::is_end_stream(&incoming) => {
-            Body::new(Deadline::read(incoming, started + read))
+    let mut req = req.map(|incoming| {
+        if http_body::Body::is_end_stream(&incoming) {
+            Body::from(incoming)
+        } else {
+            let deadline = timeouts.read.filter(|_| !tunnel).map(|read| started + read);
+            Body::new(ClientBody::new(incoming, deadline))
         }
-        _ => Body::from(incoming),
     });
     req.extensions_mut().insert(info.clone());
     let fut = handler.handle(req);

@@ -357,10 +357,28 @@ pub(crate) async fn raw(addr: SocketAddr, bytes: &[u8], quiet: Duration) -> Stri
     read_until_quiet(&mut tcp, quiet).await
 }
 
+/// Writes `bytes` on a new connection to `addr`; waits up to [`PATIENCE`] for the first byte
+/// of an answer, then reads until the proxy closes the connection or stays silent for
+/// `quiet`. Returns everything read.
+pub(crate) async fn exchange(addr: SocketAddr, bytes: &[u8], quiet: Duration) -> String {
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(bytes).await.expect("write");
+    let mut buf = vec![0u8; 8192];
+    let first = tokio::time::timeout(PATIENCE, tcp.read(&mut buf))
+        .await
+        .expect("an answer within the patience")
+        .unwrap_or(0);
+    let mut out = String::from_utf8_lossy(&buf[..first]).into_owned();
+    if first > 0 {
+        out.push_str(&read_until_quiet(&mut tcp, quiet).await);
+    }
+    out
+}
+
 /// Reads from `tcp` until it closes, errors, or stays silent for `quiet`.
 pub(crate) async fn read_until_quiet(tcp: &mut TcpStream, quiet: Duration) -> String {
     let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
+    let mut buf = vec![0u8; 8192];
     loop {
         match tokio::time::timeout(quiet, tcp.read(&mut buf)).await {
             Ok(Ok(0) | Err(_)) | Err(_) => break,

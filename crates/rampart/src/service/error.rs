@@ -5,7 +5,7 @@ use std::io;
 
 use http::StatusCode;
 
-use crate::error::{ErrorSource, RequestBodyTimeout, RequestError};
+use crate::error::{ErrorSource, RequestBodyError, RequestBodyTimeout, RequestError};
 
 /// The non-standard status Traefik (and nginx) log for a client that went away.
 pub const CLIENT_CLOSED_REQUEST: u16 = 499;
@@ -13,6 +13,7 @@ pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 /// Maps a failed upstream exchange to what the client gets.
 ///
 /// * the client's request body timed out ([`RequestBodyTimeout`]) — `408 Request Timeout`;
+/// * the client's request body was malformed or cut ([`RequestBodyError`]) — `400`;
 /// * a timeout anywhere in the chain (dial, TLS handshake) — `504 Gateway Timeout`;
 /// * refused, reset, DNS failure, TLS failure, a connection closed before the response —
 ///   `502 Bad Gateway` (Go's `net.Error` / `io.EOF` cases).
@@ -28,6 +29,9 @@ pub(super) fn classify(err: &(dyn StdError + 'static)) -> RequestError {
             .is_some();
         if e.is::<RequestBodyTimeout>() || io_payload {
             return RequestError::new(ErrorSource::Downstream, StatusCode::REQUEST_TIMEOUT, reason);
+        }
+        if e.is::<RequestBodyError>() {
+            return RequestError::new(ErrorSource::Downstream, StatusCode::BAD_REQUEST, reason);
         }
         if let Some(io) = e.downcast_ref::<io::Error>()
             && io.kind() == io::ErrorKind::TimedOut
@@ -97,6 +101,12 @@ mod tests {
         );
         let e = classify(&RequestBodyTimeout);
         assert_eq!(e.status, 408);
+        // So is a malformed body: 400, never a 502 that a circuit breaker would count.
+        let e = classify(&RequestBodyError::new("invalid chunk size line"));
+        assert_eq!(
+            (e.status.as_u16(), e.source),
+            (400, ErrorSource::Downstream)
+        );
         assert_eq!(response_header_timeout().status, 504);
     }
 }
