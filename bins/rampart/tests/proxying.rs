@@ -464,3 +464,60 @@ async fn answers(web: std::net::SocketAddr, n: usize) -> Vec<String> {
     }
     out
 }
+
+#[tokio::test]
+async fn pass_host_header_false_sends_the_servers_own_host() {
+    let up = echo_upstream().await;
+    let dynamic = format!(
+        r#"
+http:
+  routers:
+    kept:
+      rule: "Host(`kept.test`)"
+      service: kept
+    replaced:
+      rule: "Host(`replaced.test`)"
+      service: replaced
+  services:
+    kept:
+      loadBalancer:
+        servers:
+          - url: "{url}"
+    replaced:
+      loadBalancer:
+        passHostHeader: false
+        servers:
+          - url: "{url}"
+"#,
+        url = up.url()
+    );
+    let proxy = TestProxy::start(STATIC, &[("rules/app.yaml", &dynamic)]).await;
+    let web = proxy.addr("web");
+    assert_eq!(get_host(web, "kept.test", "/", &[]).await.status, 200);
+    let seen = up.last_request().expect("upstream called");
+    assert_eq!(
+        seen.header("host"),
+        "kept.test",
+        "passHostHeader defaults to true"
+    );
+
+    assert_eq!(get_host(web, "replaced.test", "/", &[]).await.status, 200);
+    let seen = up.last_request().expect("upstream called");
+    assert_eq!(
+        seen.header("host"),
+        up.addr().to_string(),
+        "the server URL's host"
+    );
+    assert_eq!(seen.header("x-forwarded-host"), "replaced.test");
+
+    // An HTTP/2 client sends :authority, no Host: it becomes the upstream's Host.
+    let mut h2 = H2Conn::open(web).await;
+    let res = h2
+        .send(request("GET", "http://kept.test/", &[]))
+        .await
+        .expect("answer");
+    assert_eq!(res.status, 200);
+    let seen = up.last_request().expect("upstream called");
+    assert_eq!(seen.header("host"), "kept.test");
+    proxy.stop().await;
+}
