@@ -42,7 +42,7 @@ async fn proxy(dir: &std::path::Path, transport: &str, up: &str) -> Running {
     std::fs::write(
         dir.join("rules/app.yaml"),
         format!(
-            "http:\n  routers:\n    app:\n      rule: \"Host(`app.test`)\"\n      service: app\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: \"{up}\"\n"
+            "http:\n  routers:\n    app:\n      rule: \"Host(`app.test`) || Host(`127.0.0.1`)\"\n      service: app\n  services:\n    app:\n      loadBalancer:\n        servers:\n          - url: \"{up}\"\n"
         ),
     )
     .expect("dynamic");
@@ -59,11 +59,18 @@ async fn proxy(dir: &std::path::Path, transport: &str, up: &str) -> Running {
     .expect("proxy starts")
 }
 
-fn request(addr: SocketAddr, method: &str, body: &Bytes) -> http::Request<Full<Bytes>> {
-    http::Request::builder()
+/// A browser-like request; over HTTP/2 the `:authority` (the address) names the host, over
+/// HTTP/1.1 the `Host` header does.
+fn request(addr: SocketAddr, method: &str, body: &Bytes, h2: bool) -> http::Request<Full<Bytes>> {
+    let builder = http::Request::builder()
         .method(method)
-        .uri(format!("http://{addr}/dashboard?tab=1"))
-        .header("host", "app.test")
+        .uri(format!("http://{addr}/dashboard?tab=1"));
+    let builder = if h2 {
+        builder
+    } else {
+        builder.header("host", "app.test")
+    };
+    builder
         .header(
             "user-agent",
             "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
@@ -153,7 +160,7 @@ fn e2e(c: &mut Criterion) {
             b.iter(|| {
                 rt.block_on(async {
                     let res = client
-                        .request(request(addr, method, body))
+                        .request(request(addr, method, body, name.contains("h2c")))
                         .await
                         .expect("response");
                     assert_eq!(res.status(), 200);

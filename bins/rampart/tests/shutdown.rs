@@ -273,6 +273,7 @@ async fn sigterm_drains_the_request_in_flight_and_exits_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_stops_an_idle_proxy_at_once_with_exit_zero() {
+    // Found end to end: a silent connection kept the stop waiting for the whole grace period.
     let up = sleepy().await;
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), "10s", &up.url());
@@ -284,6 +285,9 @@ async fn sigint_stops_an_idle_proxy_at_once_with_exit_zero() {
         .await
         .unwrap();
     assert_eq!(res.status, 200);
+    // Nor may a connection that never sent a byte (no request, no TLS handshake yet).
+    let _silent = tokio::net::TcpStream::connect(rampart.web).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     rampart.signal(rustix::process::Signal::INT);
     assert_eq!(rampart.exit_code().await, Some(0));

@@ -46,41 +46,59 @@ pub(super) struct ConnCtx {
 ///
 /// With a TLS acceptor, the first byte decides (as Traefik's TCP router does): a TLS record
 /// (`0x16`, handshake) gets a handshake and the TLS routers; anything else is plain HTTP for
-/// the plain routers. The wait for that byte is bounded by the read timeout.
+/// the plain routers. The wait for that byte is bounded by the read timeout, the handshake by
+/// the handshake timeout; a stop drops a connection still in either (it has no request yet).
 pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, token: ConnToken) {
     let accepted = Instant::now();
-    let ConnCtx {
-        entrypoint,
-        local,
-        peer,
-        handler,
-        tls,
-        settings,
-    } = ctx;
-    let acceptor = match tls {
-        Some(acceptor) => match first_byte(&tcp, settings.first_byte_timeout()).await {
-            Some(TLS_HANDSHAKE_RECORD) => Some(acceptor),
-            Some(_) => None,
-            None => return,
+    let established = tokio::select! {
+        () = token.graceful.wait() => return,
+        established = establish(tcp, &ctx) => established,
+    };
+    match established {
+        Some(Established::Plain(tcp, info)) => {
+            drive(tcp, info, ctx.handler, &ctx.settings, token, accepted).await;
+        }
+        Some(Established::Tls(stream, info)) => {
+            drive(*stream, info, ctx.handler, &ctx.settings, token, accepted).await;
+        }
+        None => {}
+    }
+}
+
+/// A connection ready for HTTP.
+enum Established {
+    Plain(TcpStream, Arc<ConnInfo>),
+    Tls(Box<TlsStream<TcpStream>>, Arc<ConnInfo>),
+}
+
+/// Tells TLS from plain HTTP and completes the handshake; `None` if the connection went
+/// silent, closed, or failed its handshake.
+async fn establish(tcp: TcpStream, ctx: &ConnCtx) -> Option<Established> {
+    let (peer, entrypoint) = (ctx.peer, &ctx.entrypoint);
+    let acceptor = match &ctx.tls {
+        Some(acceptor) => match first_byte(&tcp, ctx.settings.first_byte_timeout()).await? {
+            TLS_HANDSHAKE_RECORD => Some(acceptor),
+            _ => None,
         },
         None => None,
     };
-    match acceptor {
-        None => {
-            let info = Arc::new(ConnInfo::plain(peer, &entrypoint).local(local));
-            drive(tcp, info, handler, &settings, token, accepted).await;
+    let Some(acceptor) = acceptor else {
+        let info = ConnInfo::plain(peer, entrypoint).local(ctx.local);
+        return Some(Established::Plain(tcp, Arc::new(info)));
+    };
+    let handshake = tokio::time::timeout(ctx.settings.handshake_timeout, acceptor.accept(tcp));
+    match handshake.await {
+        Ok(Ok((stream, tls_info))) => {
+            let info = ConnInfo::with_tls(peer, entrypoint, tls_info).local(ctx.local);
+            Some(Established::Tls(Box::new(stream), Arc::new(info)))
         }
-        Some(acceptor) => {
-            let handshake = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp));
-            match handshake.await {
-                Ok(Ok((stream, tls_info))) => {
-                    let info =
-                        Arc::new(ConnInfo::with_tls(peer, &entrypoint, tls_info).local(local));
-                    drive(stream, info, handler, &settings, token, accepted).await;
-                }
-                Ok(Err(e)) => debug!(%peer, %entrypoint, error = %e, "TLS handshake failed"),
-                Err(_) => debug!(%peer, %entrypoint, "TLS handshake timed out"),
-            }
+        Ok(Err(e)) => {
+            debug!(%peer, %entrypoint, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            debug!(%peer, %entrypoint, "TLS handshake timed out");
+            None
         }
     }
 }
