@@ -94,6 +94,7 @@ pub fn render(loaded: &Loaded, request: &ExplainRequest) -> Result<String, Strin
         match ep.explain(req) {
             Ok(explained) => {
                 let _ = writeln!(out, "{}", explained.explanation);
+                left_out(&mut out, loaded, name);
             }
             Err(e) => {
                 let _ = writeln!(
@@ -105,4 +106,24 @@ pub fn render(loaded: &Loaded, request: &ExplainRequest) -> Result<String, Strin
         }
     }
     Ok(out)
+}
+
+/// A router left out by a configuration error never matches: say so, or the table would leave
+/// the user wondering where it went.
+fn left_out(out: &mut String, loaded: &Loaded, entrypoint: &str) {
+    let names: Vec<&str> = loaded
+        .compiled
+        .report
+        .routers
+        .iter()
+        .filter(|r| !r.active && r.entrypoints.iter().any(|e| e == entrypoint))
+        .map(|r| r.name.as_str())
+        .collect();
+    if !names.is_empty() {
+        let _ = writeln!(
+            out,
+            "not mounted because of configuration errors (see `rampart check`): {}",
+            names.join(", ")
+        );
+    }
 }

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::server::graceful::GracefulShutdown;
 use rampart::middleware::Registry;
 use rampart_config::provider::{FileProvider, FileWatcher, Snapshot};
 use rampart_config::static_config::{EntryPoint, Protocol};
@@ -16,7 +15,7 @@ use tracing::{info, warn};
 
 use crate::live::Live;
 use crate::logging::{self, LogSettings};
-use crate::server::{self, ConnSettings, Shutdown, TlsAccept};
+use crate::server::{self, ConnSettings, Drain, KeepAliveLimits, Listener, Timeouts, TlsAccept};
 use crate::tls::Acceptor;
 
 /// How to start the proxy.
@@ -80,8 +79,7 @@ pub enum StartError {
 pub struct Running {
     addresses: BTreeMap<String, SocketAddr>,
     live: Arc<Live>,
-    shutdown: Shutdown,
-    graceful: Arc<GracefulShutdown>,
+    drain: Arc<Drain>,
     listeners: Vec<JoinHandle<()>>,
     reload: Option<JoinHandle<()>>,
     watcher: Option<FileWatcher>,
@@ -122,13 +120,13 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
         warn!("static configuration: {w}");
     }
 
-    let (first, watcher) = dynamic_source(&config, &options.env)?;
-
-    // Every socket first: a port already taken fails the start before anything runs, and ACME
-    // (started with the live state) only orders once the HTTP-01 and TLS-ALPN-01 entrypoints
-    // can answer the CA's validation.
-    let mut bound = Vec::new();
-    for (name, ep) in &config.entry_points {
+    // Every socket first: a port already taken fails the start before anything runs, an
+    // entrypoint on port 0 gets its real port before anything (a redirection to it, `rampart
+    // explain`) is compiled, and ACME (started with the live state) only orders once the
+    // HTTP-01 and TLS-ALPN-01 entrypoints can answer the CA's validation.
+    let mut config = (*config).clone();
+    let mut bound: Vec<(Listener, Arc<ConnSettings>)> = Vec::new();
+    for (name, ep) in &mut config.entry_points {
         if ep.address.protocol != Protocol::Tcp {
             warn!(entrypoint = %name, "UDP entrypoints are not supported yet; not listening");
             continue;
@@ -142,31 +140,33 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
                 source,
             })?;
         info!(entrypoint = %name, address = %listener.local, "listening");
-        bound.push((name.clone(), ep, listener));
+        ep.address.port = listener.local.port();
+        bound.push((listener, Arc::new(settings_of(ep))));
     }
+    let config = Arc::new(config);
 
+    let (first, watcher) = dynamic_source(&config, &options.env)?;
     let registry = Arc::new(options.registry);
     let live = Arc::new(Live::new(config.clone(), registry, &options.env, &first));
 
-    let shutdown = Shutdown::new();
-    let graceful = Arc::new(GracefulShutdown::new());
+    let drain = Arc::new(Drain::new());
     let mut addresses = BTreeMap::new();
     let mut listeners = Vec::new();
-    for (name, ep, listener) in bound {
-        addresses.insert(name.clone(), listener.local);
-        let handler = live.handler(&name).expect("every entrypoint has a runtime");
+    for (listener, settings) in bound {
+        addresses.insert(listener.name.to_string(), listener.local);
+        let handler = live
+            .handler(&listener.name)
+            .expect("every entrypoint has a runtime");
         let tls: Arc<dyn TlsAccept> = Arc::new(Acceptor(
             live.tls()
-                .acceptor(&name)
+                .acceptor(&listener.name)
                 .expect("every entrypoint has a TLS acceptor"),
         ));
-        let settings = Arc::new(settings_of(ep));
         listeners.push(tokio::spawn(listener.serve(
             handler,
             Some(tls),
             settings,
-            shutdown.clone(),
-            graceful.clone(),
+            drain.clone(),
         )));
     }
 
@@ -196,8 +196,7 @@ pub async fn start(options: Options) -> Result<Running, StartError> {
     Ok(Running {
         addresses,
         live,
-        shutdown,
-        graceful,
+        drain,
         listeners,
         reload,
         watcher,
@@ -250,9 +249,17 @@ fn address_of(ep: &EntryPoint) -> String {
 
 fn settings_of(ep: &EntryPoint) -> ConnSettings {
     let t = &ep.transport;
+    let limit = |d: rampart_config::Duration| d.to_std().filter(|d| !d.is_zero());
     ConnSettings::new(
-        t.read_timeout.to_std().filter(|d| !d.is_zero()),
-        t.idle_timeout.to_std().filter(|d| !d.is_zero()),
+        Timeouts {
+            read: limit(t.read_timeout),
+            write: limit(t.write_timeout),
+            idle: limit(t.idle_timeout),
+        },
+        KeepAliveLimits {
+            max_requests: t.keep_alive_max_requests,
+            max_time: limit(t.keep_alive_max_time),
+        },
         usize::try_from(ep.http.max_header_bytes).unwrap_or(usize::MAX),
         ep.http2.max_concurrent_streams,
     )
@@ -274,13 +281,20 @@ impl Running {
         &self.live
     }
 
-    /// Stops gracefully: `ping` answers its terminating status, listeners keep accepting for
-    /// `requestAcceptGraceTimeout`, then close; in-flight requests get up to `graceTimeOut`.
+    /// How many client connections are open (upgraded ones, such as websockets, are no longer
+    /// counted: like Go's hijacked connections, they live on their own).
+    pub fn connections(&self) -> usize {
+        self.drain.connections()
+    }
+
+    /// Stops gracefully: `ping` answers its terminating status; listeners keep accepting for
+    /// `requestAcceptGraceTimeout`, then close; connections are asked to finish (HTTP/1 after
+    /// the response in flight, HTTP/2 with `GOAWAY`) and get up to `graceTimeOut`; whatever is
+    /// still open then is cut.
     pub async fn stop(self) {
         let Running {
             live,
-            shutdown,
-            graceful,
+            drain,
             listeners,
             reload,
             watcher,
@@ -290,9 +304,13 @@ impl Running {
         } = self;
         live.set_shutting_down();
         if !accept_grace.is_zero() {
+            info!(
+                ?accept_grace,
+                "still accepting requests before closing the listeners"
+            );
             tokio::time::sleep(accept_grace).await;
         }
-        shutdown.trigger();
+        drain.start();
         for l in listeners {
             let _ = l.await;
         }
@@ -302,18 +320,20 @@ impl Running {
         if let Some(w) = watcher {
             w.stop();
         }
-        if let Ok(graceful) = Arc::try_unwrap(graceful) {
-            if tokio::time::timeout(grace, graceful.shutdown())
-                .await
-                .is_err()
-            {
-                warn!(
-                    ?grace,
-                    "grace period over; closing the remaining connections"
-                );
-            }
-        } else {
-            warn!("connections still registered; not waiting for them");
+        info!(
+            connections = drain.connections(),
+            ?grace,
+            "listeners closed; waiting for requests in flight"
+        );
+        if tokio::time::timeout(grace, drain.drained()).await.is_err() {
+            warn!(
+                connections = drain.connections(),
+                ?grace,
+                "grace period over; closing the remaining connections"
+            );
+            drain.cut();
+            // Cut connections end at their next poll; give them a moment to go.
+            let _ = tokio::time::timeout(Duration::from_secs(5), drain.drained()).await;
         }
         info!("stopped");
     }

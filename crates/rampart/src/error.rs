@@ -34,6 +34,46 @@ impl fmt::Display for ErrorSource {
     }
 }
 
+/// The error a request body ends with when the client did not send it in time (the
+/// entrypoint's `readTimeout`, enforced by the listener). Forwarding such a body answers
+/// `408 Request Timeout` from the downstream side: the client was slow, not the upstream (Go
+/// would report its `i/o timeout` as a 504, blaming the wrong side; nginx's
+/// `client_body_timeout` also answers 408).
+///
+/// ```
+/// use rampart::error::RequestBodyTimeout;
+/// let err: rampart::BoxError = Box::new(RequestBodyTimeout);
+/// assert!(err.downcast_ref::<RequestBodyTimeout>().is_some());
+/// assert_eq!(err.to_string(), "request body not received within the entrypoint's readTimeout");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("request body not received within the entrypoint's readTimeout")]
+pub struct RequestBodyTimeout;
+
+/// The error a request body ends with when the client sent it malformed (a bad chunk size, a
+/// bare LF, a connection closed mid-body): the listener wraps the client's body errors in it,
+/// and forwarding such a body answers `400 Bad Request` from the downstream side.
+///
+/// Answering 502 instead would blame the upstream, and a client could then trip a
+/// `circuitBreaker` (which counts 502/504 as network errors) for every other user by sending
+/// garbage.
+///
+/// ```
+/// use rampart::error::RequestBodyError;
+/// let err = RequestBodyError::new("invalid chunk size");
+/// assert_eq!(err.to_string(), "reading the request body: invalid chunk size");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("reading the request body: {0}")]
+pub struct RequestBodyError(#[source] pub crate::BoxError);
+
+impl RequestBodyError {
+    /// Wraps the client body's error.
+    pub fn new(err: impl Into<crate::BoxError>) -> Self {
+        RequestBodyError(err.into())
+    }
+}
+
 /// A failure on the request path, with the status the client gets.
 ///
 /// ```

@@ -8,8 +8,9 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tracing::{debug, warn};
 
-use super::Shutdown;
-use super::conn::{self, ConnSettings, Handler, TlsAccept};
+use super::conn::{self, Handler, TlsAccept};
+use super::drain::Drain;
+use super::settings::ConnSettings;
 
 /// An entrypoint's bound socket.
 #[derive(Debug)]
@@ -63,7 +64,7 @@ fn parse_address(address: &str) -> io::Result<SocketAddr> {
 }
 
 impl Listener {
-    /// Accepts connections until `shutdown` fires, serving each with `handler`.
+    /// Accepts connections until `drain` starts, serving each with `handler`.
     ///
     /// Accept errors never end the loop: running out of file descriptors backs off briefly
     /// (no busy loop) and resumes when connections close.
@@ -72,12 +73,12 @@ impl Listener {
         handler: Arc<dyn Handler>,
         tls: Option<Arc<dyn TlsAccept>>,
         settings: Arc<ConnSettings>,
-        shutdown: Shutdown,
-        graceful: Arc<hyper_util::server::graceful::GracefulShutdown>,
+        drain: Arc<Drain>,
     ) {
+        let stop = drain.graceful().clone();
         loop {
             let accepted = tokio::select! {
-                () = shutdown.wait() => break,
+                () = stop.wait() => break,
                 accepted = self.tcp.accept() => accepted,
             };
             match accepted {
@@ -93,8 +94,7 @@ impl Listener {
                         tls: tls.clone(),
                         settings: settings.clone(),
                     };
-                    let watcher = graceful.watcher();
-                    tokio::spawn(conn::serve(stream, ctx, watcher));
+                    tokio::spawn(conn::serve(stream, ctx, drain.token()));
                 }
                 Err(e) => {
                     warn!(entrypoint = %self.name, error = %e, "accept failed");

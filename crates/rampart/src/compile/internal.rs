@@ -95,7 +95,11 @@ fn redirections(r: &mut Routers<'_>) {
         let mut options = Map::new();
         options.insert("scheme".into(), Value::String(redirection.scheme.clone()));
         options.insert("permanent".into(), Value::Bool(redirection.permanent));
-        options.insert("port".into(), Value::String(port.to_string()));
+        // Port 0 means "any free port": the binary compiles with the port it bound, so 0 is
+        // only seen by `rampart check`/`explain`, where the Location's port does not matter.
+        if port != 0 {
+            options.insert("port".into(), Value::String(port.to_string()));
+        }
         let middleware = format!("redirect-{ep_name}-to-{target}@internal");
         r.base.define(
             &middleware,
@@ -107,8 +111,9 @@ fn redirections(r: &mut Routers<'_>) {
         let Some(chain) = r.chain(&name, std::slice::from_ref(&middleware), Arc::new(Noop)) else {
             continue;
         };
-        let router = table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget::new(chain))
-            .with_priority(redirection.priority);
+        let router =
+            table::Router::new(&name, "HostRegexp(`^.+$`)", RouteTarget::new(&name, chain))
+                .with_priority(redirection.priority);
         mount(
             r,
             &ep_name,
@@ -142,7 +147,7 @@ fn ping(r: &mut Routers<'_>) {
     let router = table::Router::new(
         "ping@internal",
         "PathPrefix(`/ping`)",
-        RouteTarget::new(chain),
+        RouteTarget::new("ping@internal", chain),
     )
     .with_priority(PRIORITY_PING);
     mount(
@@ -183,7 +188,7 @@ fn acme_http(r: &mut Routers<'_>) {
         let router = table::Router::new(
             "acme-http@internal",
             "PathPrefix(`/.well-known/acme-challenge/`)",
-            RouteTarget::new(chain),
+            RouteTarget::new("acme-http@internal", chain),
         )
         .with_priority(PRIORITY_ACME);
         mount(r, &ep, true, router, "acme-http@internal", Vec::new());
@@ -215,7 +220,7 @@ fn reserved_routes(r: &mut Routers<'_>) {
         let name = format!("{short}-auth-path-{i}@internal");
         let chain =
             crate::middleware::Chain::new([middleware as Arc<dyn Middleware>], noop.clone());
-        let target = RouteTarget::new(chain).with_tls_options(tls_options);
+        let target = RouteTarget::new(&name, chain).with_tls_options(tls_options);
         let entry = table::Router::new(&name, new_rule, target).with_priority(PRIORITY_RESERVED);
         r.report.routers.push(RouterSummary {
             name: name.clone(),

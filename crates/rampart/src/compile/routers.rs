@@ -10,7 +10,7 @@ use super::services::Services;
 use super::tls::TlsPlan;
 use super::{CompileInput, Compiled, TlsRouter};
 use crate::entrypoint::{ForwardedHeaders, ForwardedHeadersSpec};
-use crate::middleware::{BuildError, Builder, Chain, Definition, Endpoint, Middleware, qualify};
+use crate::middleware::{Builder, Chain, Definition, Endpoint, Middleware, qualify};
 use crate::request::{EncodedCharacters, PathOptions};
 use crate::rule::RuleSyntax;
 use crate::runtime::{
@@ -216,7 +216,7 @@ impl<'a> Routers<'a> {
                     });
                 }
             }
-            let target = RouteTarget::new(chain).with_tls_options(tls_options);
+            let target = RouteTarget::new(name, chain).with_tls_options(tls_options);
             let mut entry = table::Router::new(name, router.rule.clone(), target);
             if explicit_priority {
                 entry = entry.with_priority(router.priority);
@@ -251,24 +251,20 @@ impl<'a> Routers<'a> {
             match builder.middleware(m) {
                 Ok(built) => middlewares.push(built),
                 Err(e) => {
-                    if self.input.dynamic.http.middlewares.contains_key(m.as_str()) {
-                        self.error(ProblemKind::Middleware, m, &e);
-                        self.error(
-                            ProblemKind::Router,
-                            name,
-                            format!("middleware `{m}` is broken: {e}"),
-                        );
-                    } else if matches!(&e, BuildError::Reference { name: missing, .. } if missing == m)
-                    {
+                    let missing = matches!(
+                        &e,
+                        crate::middleware::BuildError::Reference { name, .. } if name == m
+                    );
+                    // A broken middleware is reported on itself too; the message must say
+                    // what is wrong with it, never that it does not exist.
+                    if missing {
                         self.error(
                             ProblemKind::Router,
                             name,
                             format!("middleware `{m}` does not exist"),
                         );
                     } else {
-                        // Defined by rampart itself (an entrypoint redirection's
-                        // `redirect-…@internal`): say what is wrong with it, not that it is
-                        // missing.
+                        self.error(ProblemKind::Middleware, m, &e);
                         self.error(
                             ProblemKind::Router,
                             name,

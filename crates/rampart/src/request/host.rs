@@ -45,12 +45,14 @@ pub(crate) fn hosts<B>(req: &Request<B>) -> Result<Hosts<'_>, &'static str> {
     let authority = req
         .uri()
         .authority()
-        .map(|a| {
-            a.as_str()
-                .rsplit_once('@')
-                .map_or(a.as_str(), |(_, host)| host)
-        })
+        .map(http::uri::Authority::as_str)
         .filter(|a| !a.is_empty());
+    // RFC 9110 §4.2.4: userinfo in an http(s) URI received from an untrusted source is an
+    // error (RFC 9113 §8.3.1 forbids it in `:authority`); Go would route on the host after
+    // the `@`, which a backend or a log may read differently.
+    if authority.is_some_and(|a| a.contains('@')) {
+        return Err("userinfo in the request target");
+    }
     if let (Version::HTTP_2, Some(auth), Some(h)) = (req.version(), authority, header)
         && !auth.eq_ignore_ascii_case(h)
     {
@@ -58,7 +60,11 @@ pub(crate) fn hosts<B>(req: &Request<B>) -> Result<Hosts<'_>, &'static str> {
     }
     let authority = authority.or(header).unwrap_or("");
     let (host, port) = split_host(authority);
-    if port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
+    // Digits only (RFC 3986 §3.2.3), and a port that can exist (beyond Go, which passes
+    // `:99999` on to X-Forwarded-Port).
+    if port.is_some_and(|p| {
+        !p.bytes().all(|b| b.is_ascii_digit()) || (!p.is_empty() && p.parse::<u16>().is_err())
+    }) {
         return Err("invalid port in host");
     }
     let host = host.trim();
@@ -180,6 +186,18 @@ mod tests {
         assert!(hosts(&req(h11, "/", &[b"evil.test/app.test"])).is_err());
         assert!(hosts(&req(h11, "/", &[b"\xd0\xb0pp.test"])).is_err());
         assert!(hosts(&req(h11, "/", &[b"app.test:abc"])).is_err());
+        // Found end to end: a port out of range, userinfo in an absolute-form target.
+        assert!(hosts(&req(h11, "/", &[b"app.test:99999"])).is_err());
+        assert!(hosts(&req(h11, "/", &[b"app.test:65535"])).is_ok());
+        assert!(hosts(&req(h11, "/", &[b"app.test:"])).is_ok());
+        assert!(
+            hosts(&req(
+                h11,
+                "http://app.test:80@evil.test/admin",
+                &[b"app.test"]
+            ))
+            .is_err()
+        );
         assert!(
             hosts(&req(
                 Version::HTTP_2,

@@ -27,6 +27,8 @@ use crate::table::RoutingTable;
 /// What a matched router runs: its compiled middleware chain ending in its service.
 #[derive(Clone)]
 pub struct RouteTarget {
+    /// The router's qualified name (`app@file`).
+    pub router: RouterName,
     /// The chain (entrypoint middlewares, router middlewares, then the service).
     pub chain: Chain,
     /// For a TLS router: the TLS options its connections must have been handshaken with.
@@ -36,7 +38,8 @@ pub struct RouteTarget {
 }
 
 impl RouteTarget {
-    /// A target running `chain`, with no TLS options demanded.
+    /// The target of router `router` (qualified name), running `chain`, with no TLS options
+    /// demanded.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -44,12 +47,14 @@ impl RouteTarget {
     /// use rampart::runtime::RouteTarget;
     /// use rampart::service::internal::Noop;
     ///
-    /// let target = RouteTarget::new(Chain::new(Vec::new(), Arc::new(Noop)))
+    /// let target = RouteTarget::new("app@file", Chain::new(Vec::new(), Arc::new(Noop)))
     ///     .with_tls_options(Some(Arc::from("tls-opts@file")));
+    /// assert_eq!(target.router.as_str(), "app@file");
     /// assert_eq!(target.tls_options.as_deref(), Some("tls-opts@file"));
     /// ```
-    pub fn new(chain: Chain) -> Self {
+    pub fn new(router: &str, chain: Chain) -> Self {
         RouteTarget {
+            router: RouterName::new(router),
             chain,
             tls_options: None,
         }
@@ -67,9 +72,46 @@ impl RouteTarget {
 impl fmt::Debug for RouteTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RouteTarget")
+            .field("router", &self.router.as_str())
             .field("middlewares", &self.chain.middlewares().len())
             .field("tls_options", &self.tls_options)
             .finish_non_exhaustive()
+    }
+}
+
+/// The name of the router that answered a request: in the request's extensions while its
+/// chain runs, and in the response's afterwards (for access logs and metrics, Traefik's
+/// `RouterName` field). Cloning it does not allocate.
+///
+/// ```
+/// use rampart::runtime::RouterName;
+/// let mut res = http::Response::new(rampart::Body::empty());
+/// res.extensions_mut().insert(RouterName::new("app@file"));
+/// assert_eq!(RouterName::of(res.extensions()).map(RouterName::as_str), Some("app@file"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RouterName(Arc<str>);
+
+impl RouterName {
+    /// A router name (qualified).
+    pub fn new(name: &str) -> Self {
+        RouterName(Arc::from(name))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The router name recorded in a request's or response's extensions.
+    pub fn of(extensions: &http::Extensions) -> Option<&RouterName> {
+        extensions.get::<RouterName>()
+    }
+}
+
+impl fmt::Display for RouterName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

@@ -35,9 +35,14 @@ impl EntrypointRuntime {
         };
         let target = route.payload();
         if let Err(e) = sni_check(target, &req) {
-            return e.into_response();
+            let mut res = e.into_response();
+            res.extensions_mut().insert(target.router.clone());
+            return res;
         }
-        target.chain.call(req).await
+        req.extensions_mut().insert(target.router.clone());
+        let mut res = target.chain.call(req).await;
+        res.extensions_mut().insert(target.router.clone());
+        res
     }
 
     /// Finds the router for `req` and rewrites its URI to the normalised path and query.

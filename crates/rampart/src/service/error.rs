@@ -5,13 +5,15 @@ use std::io;
 
 use http::StatusCode;
 
-use crate::error::{ErrorSource, RequestError};
+use crate::error::{ErrorSource, RequestBodyError, RequestBodyTimeout, RequestError};
 
 /// The non-standard status Traefik (and nginx) log for a client that went away.
 pub const CLIENT_CLOSED_REQUEST: u16 = 499;
 
 /// Maps a failed upstream exchange to what the client gets.
 ///
+/// * the client's request body timed out ([`RequestBodyTimeout`]) — `408 Request Timeout`;
+/// * the client's request body was malformed or cut ([`RequestBodyError`]) — `400`;
 /// * a timeout anywhere in the chain (dial, TLS handshake) — `504 Gateway Timeout`;
 /// * refused, reset, DNS failure, TLS failure, a connection closed before the response —
 ///   `502 Bad Gateway` (Go's `net.Error` / `io.EOF` cases).
@@ -19,6 +21,18 @@ pub(super) fn classify(err: &(dyn StdError + 'static)) -> RequestError {
     let reason = chain(err);
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
+        // `io::Error::source` skips its own payload: look inside it too.
+        let io_payload = e
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .and_then(|p| p.downcast_ref::<RequestBodyTimeout>())
+            .is_some();
+        if e.is::<RequestBodyTimeout>() || io_payload {
+            return RequestError::new(ErrorSource::Downstream, StatusCode::REQUEST_TIMEOUT, reason);
+        }
+        if e.is::<RequestBodyError>() {
+            return RequestError::new(ErrorSource::Downstream, StatusCode::BAD_REQUEST, reason);
+        }
         if let Some(io) = e.downcast_ref::<io::Error>()
             && io.kind() == io::ErrorKind::TimedOut
         {
@@ -78,6 +92,21 @@ mod tests {
         assert!(e.reason.contains("connect timeout"), "{}", e.reason);
         let r = Wrap(io::Error::from(io::ErrorKind::ConnectionRefused));
         assert_eq!(classify(&r).status, 502);
+        // The client's body timing out is the client's fault, whatever wraps it.
+        let slow = Wrap(io::Error::other(RequestBodyTimeout));
+        let e = classify(&slow);
+        assert_eq!(
+            (e.status.as_u16(), e.source),
+            (408, ErrorSource::Downstream)
+        );
+        let e = classify(&RequestBodyTimeout);
+        assert_eq!(e.status, 408);
+        // So is a malformed body: 400, never a 502 that a circuit breaker would count.
+        let e = classify(&RequestBodyError::new("invalid chunk size line"));
+        assert_eq!(
+            (e.status.as_u16(), e.source),
+            (400, ErrorSource::Downstream)
+        );
         assert_eq!(response_header_timeout().status, 504);
     }
 }

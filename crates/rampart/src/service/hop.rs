@@ -17,12 +17,16 @@ use http::header::{CONNECTION, HeaderName, HeaderValue, TE, TRAILER, UPGRADE};
 use crate::entrypoint::connection_tokens;
 use crate::forwarded::{HOP_BY_HOP, is_managed};
 
-/// Dropped at the backend hop besides [`HOP_BY_HOP`]: Go's `hopHeaders` also lists these
-/// (`Proxy-Authorization` is for this proxy, not for the application behind it).
-const PROXY_ONLY: [HeaderName; 3] = [
+/// Dropped at the backend hop besides [`HOP_BY_HOP`]: Go's `hopHeaders` also lists the
+/// `Proxy-*` ones (`Proxy-Authorization` is for this proxy, not for the application behind
+/// it). `HTTP2-Settings` belongs to an `h2c` upgrade of the client's own connection (RFC 7540
+/// §3.2.1 makes it a connection option); Go forwards it unless `Connection` lists it, but with
+/// the upgrade never forwarded it could only confuse the backend (attack catalogue B8).
+const PROXY_ONLY: [HeaderName; 4] = [
     HeaderName::from_static("proxy-connection"),
     HeaderName::from_static("proxy-authenticate"),
     HeaderName::from_static("proxy-authorization"),
+    HeaderName::from_static("http2-settings"),
 ];
 
 /// Strips a request's hop-by-hop headers for the upstream.
@@ -167,6 +171,17 @@ mod tests {
         // E8: an h2c upgrade is dropped, never forwarded.
         assert!(upgrade.is_none());
         assert!(!h.contains_key("upgrade") && !h.contains_key("connection"));
+    }
+
+    #[test]
+    fn http2_settings_is_dropped_even_when_connection_does_not_list_it() {
+        // Found end to end: `Upgrade: h2c` went, its `HTTP2-Settings` reached the app.
+        let mut h = map(&[
+            ("upgrade", "h2c"),
+            ("http2-settings", "AAMAAABkAARAAAAAAAIAAAAA"),
+        ]);
+        assert!(strip_request(&mut h).is_none());
+        assert!(h.is_empty(), "{h:?}");
     }
 
     #[test]

@@ -1,0 +1,114 @@
+//! Connection-level settings of an entrypoint: the hyper builder, Traefik's
+//! `transport.respondingTimeouts`, `transport.keepAliveMax*`, `http.maxHeaderBytes` and
+//! `http2.maxConcurrentStreams`.
+
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::server::conn::auto;
+
+/// Traefik's `transport.respondingTimeouts` (`None` = no limit, Traefik's `0`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `readTimeout`: reading a whole request, head and body, from its first byte.
+    pub read: Option<Duration>,
+    /// `writeTimeout`: writing a response, from the moment its request head was read.
+    pub write: Option<Duration>,
+    /// `idleTimeout`: a keep-alive connection waiting for its next request.
+    pub idle: Option<Duration>,
+}
+
+impl Timeouts {
+    /// The idle limit in force: Go's `IdleTimeout`, or `ReadTimeout` when that is zero.
+    pub fn idle(&self) -> Option<Duration> {
+        self.idle.or(self.read)
+    }
+}
+
+/// Traefik's `transport.keepAliveMaxRequests` / `keepAliveMaxTime`: past either, the response
+/// carries `Connection: close` (HTTP/1) or the connection gets a `GOAWAY` (HTTP/2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KeepAliveLimits {
+    /// Requests per connection (0: unlimited).
+    pub max_requests: u64,
+    /// Age of a connection (`None`: unlimited).
+    pub max_time: Option<Duration>,
+}
+
+impl KeepAliveLimits {
+    /// Whether any limit is set.
+    pub fn is_set(&self) -> bool {
+        self.max_requests > 0 || self.max_time.is_some()
+    }
+}
+
+/// Connection-level settings of an entrypoint.
+#[derive(Debug)]
+pub struct ConnSettings {
+    /// The hyper builder (HTTP/1.1 + HTTP/2), configured once.
+    pub(super) builder: auto::Builder<TokioExecutor>,
+    /// Bound on the TLS handshake (slow or stalled clients).
+    pub handshake_timeout: Duration,
+    /// The responding timeouts.
+    pub timeouts: Timeouts,
+    /// The keep-alive limits.
+    pub keep_alive: KeepAliveLimits,
+}
+
+impl ConnSettings {
+    /// Settings from Traefik's knobs. `max_header_bytes` bounds the HTTP/1 read buffer,
+    /// `max_concurrent_streams` the HTTP/2 streams.
+    pub fn new(
+        timeouts: Timeouts,
+        keep_alive: KeepAliveLimits,
+        max_header_bytes: usize,
+        max_concurrent_streams: u32,
+    ) -> Self {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            // rampart bounds reading a request head itself (`state.rs`): hyper's timer would
+            // start while the connection is idle, closing keep-alive connections at
+            // `readTimeout` instead of `idleTimeout`.
+            .header_read_timeout(None)
+            .max_buf_size(max_header_bytes.max(8192))
+            .keep_alive(true);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(max_concurrent_streams)
+            // Pings find dead peers of long-lived HTTP/2 connections; idle ones are closed
+            // by the idle timeout.
+            .keep_alive_interval(timeouts.idle())
+            .enable_connect_protocol();
+        ConnSettings {
+            builder,
+            handshake_timeout: Duration::from_secs(10),
+            timeouts,
+            keep_alive,
+        }
+    }
+
+    /// How long a new connection may stay silent before its first byte.
+    pub fn first_byte_timeout(&self) -> Duration {
+        self.timeouts.read.unwrap_or(Duration::from_mins(1))
+    }
+}
+
+impl Default for ConnSettings {
+    fn default() -> Self {
+        // Traefik's defaults: readTimeout 60s, writeTimeout none, idleTimeout 180s,
+        // maxHeaderBytes 1 MiB, 250 streams.
+        ConnSettings::new(
+            Timeouts {
+                read: Some(Duration::from_mins(1)),
+                write: None,
+                idle: Some(Duration::from_mins(3)),
+            },
+            KeepAliveLimits::default(),
+            1 << 20,
+            250,
+        )
+    }
+}

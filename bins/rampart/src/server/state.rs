@@ -1,0 +1,285 @@
+//! What one connection is doing, as its timeouts see it (Go's `net/http` connection states,
+//! which Traefik's `respondingTimeouts` are defined by).
+//!
+//! * **Head** — waiting for, or reading, a request head: bounded by `readTimeout` from the first
+//!   byte (from the accept for a connection's first request, as Traefik sets the deadline
+//!   before it peeks at the first byte).
+//! * **Busy** — a request is being answered: HTTP/1 bounds writing the response by
+//!   `writeTimeout` from the moment its head was read (Go's `SetWriteDeadline` after
+//!   `readRequest`).
+//! * **Idle** — a keep-alive connection between requests (HTTP/1), or an HTTP/2 connection with
+//!   no open stream: closed after `idleTimeout` (Go's `IdleTimeout`; for HTTP/2 a `GOAWAY`).
+//!
+//! The request body has its own deadline, `readTimeout` from the head's first byte (Go's
+//! `wholeReqDeadline`), carried by the body itself (see `bodies.rs`), so that a handler still
+//! working after the body was read is never cut by it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use http::Version;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::settings::Timeouts;
+
+/// The phase a connection is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for or reading a request head, since the first byte (or the accept).
+    Head { since: Instant },
+    /// Answering `in_flight` requests; HTTP/1 must finish writing by `write_deadline`.
+    Busy { write_deadline: Option<Instant> },
+    /// Nothing in flight since `since`.
+    Idle { since: Instant },
+}
+
+#[derive(Debug)]
+struct Inner {
+    phase: Phase,
+    in_flight: usize,
+    h2: bool,
+    /// The connection should end gracefully (an HTTP/2 keep-alive limit was reached).
+    close: bool,
+}
+
+/// What the connection driver must do next, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Due {
+    /// Nothing is bounded now: wait for a change.
+    Nothing,
+    /// Close at once, without waiting for anything (a deadline passed mid-request).
+    Cut(Instant),
+    /// Ask the connection to finish gracefully (idle, or a keep-alive limit).
+    Finish(Instant),
+}
+
+/// The shared state of one connection: the connection driver reads it, the I/O wrapper and
+/// the request guards update it.
+#[derive(Debug)]
+pub(super) struct ConnState {
+    inner: Mutex<Inner>,
+    /// Fast path for the I/O wrapper: true while an HTTP/1 connection is idle, so that the
+    /// first byte of the next request moves it to `Head`.
+    idle_h1: AtomicBool,
+    changed: Notify,
+    requests: AtomicU64,
+    started: Instant,
+    timeouts: Timeouts,
+}
+
+impl ConnState {
+    /// A connection accepted at `started`: its first request head is bounded from there.
+    pub(super) fn new(started: Instant, timeouts: Timeouts) -> Arc<Self> {
+        Arc::new(ConnState {
+            inner: Mutex::new(Inner {
+                phase: Phase::Head { since: started },
+                in_flight: 0,
+                h2: false,
+                close: false,
+            }),
+            idle_h1: AtomicBool::new(false),
+            changed: Notify::new(),
+            requests: AtomicU64::new(0),
+            started,
+            timeouts,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Bytes arrived: an idle HTTP/1 connection starts reading a request head.
+    pub(super) fn on_read(&self) {
+        if !self.idle_h1.load(Ordering::Acquire) {
+            return;
+        }
+        let mut inner = self.lock();
+        if let Phase::Idle { .. } = inner.phase
+            && !inner.h2
+        {
+            inner.phase = Phase::Head {
+                since: Instant::now(),
+            };
+            self.idle_h1.store(false, Ordering::Release);
+            drop(inner);
+            self.changed.notify_one();
+        }
+    }
+
+    /// A request head was read: the connection is busy until the returned guard is dropped
+    /// (when its response has been written, or abandoned). Also returns when the request
+    /// started arriving, which bounds reading its body, and how many requests this connection
+    /// has served (this one included).
+    pub(super) fn request(self: &Arc<Self>, version: Version) -> (RequestGuard, Instant, u64) {
+        let now = Instant::now();
+        let count = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut inner = self.lock();
+        let started = match inner.phase {
+            Phase::Head { since } => since,
+            _ => now,
+        };
+        if version == Version::HTTP_2 {
+            inner.h2 = true;
+        }
+        inner.in_flight += 1;
+        // HTTP/2 streams have no connection-level write deadline: one slow stream must not
+        // cut the others (Go applies `WriteTimeout` per stream; see `bodies.rs`).
+        let write_deadline = if inner.h2 {
+            None
+        } else {
+            self.timeouts.write.map(|d| now + d)
+        };
+        inner.phase = Phase::Busy { write_deadline };
+        self.idle_h1.store(false, Ordering::Release);
+        drop(inner);
+        self.changed.notify_one();
+        (RequestGuard(self.clone()), started, count)
+    }
+
+    fn request_done(&self) {
+        let mut inner = self.lock();
+        inner.in_flight = inner.in_flight.saturating_sub(1);
+        if inner.in_flight == 0 {
+            inner.phase = Phase::Idle {
+                since: Instant::now(),
+            };
+            self.idle_h1.store(!inner.h2, Ordering::Release);
+        }
+        drop(inner);
+        self.changed.notify_one();
+    }
+
+    /// Asks the driver to end the connection gracefully once its streams are done (an
+    /// HTTP/2 connection past `keepAliveMaxRequests`/`keepAliveMaxTime`: Go sends `GOAWAY`
+    /// when a handler sets `Connection: close`).
+    pub(super) fn close_gracefully(&self) {
+        self.lock().close = true;
+        self.changed.notify_one();
+    }
+
+    /// When the connection has lived longer than `limit`.
+    pub(super) fn older_than(&self, limit: std::time::Duration) -> bool {
+        self.started.elapsed() > limit
+    }
+
+    /// Completes when the state changed since the last call.
+    pub(super) async fn changed(&self) {
+        self.changed.notified().await;
+    }
+
+    /// What is due next.
+    pub(super) fn due(&self) -> Due {
+        let inner = self.lock();
+        if inner.close {
+            return Due::Finish(Instant::now());
+        }
+        let t = &self.timeouts;
+        match inner.phase {
+            // An HTTP/2 connection reads frames all the time; its requests' bodies carry
+            // their own deadlines.
+            Phase::Head { .. } if inner.h2 => Due::Nothing,
+            Phase::Head { since } => t.read.map_or(Due::Nothing, |d| Due::Cut(since + d)),
+            Phase::Busy { write_deadline } => write_deadline.map_or(Due::Nothing, Due::Cut),
+            Phase::Idle { since } => t.idle().map_or(Due::Nothing, |d| Due::Finish(since + d)),
+        }
+    }
+}
+
+/// Held while a request is being answered; dropping it marks the request done.
+#[derive(Debug)]
+pub(super) struct RequestGuard(Arc<ConnState>);
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        self.0.request_done();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            read: Some(Duration::from_mins(1)),
+            write: Some(Duration::from_secs(5)),
+            idle: Some(Duration::from_mins(3)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn http1_moves_head_busy_idle_head() {
+        let t0 = Instant::now();
+        let state = ConnState::new(t0, timeouts());
+        assert_eq!(state.due(), Due::Cut(t0 + Duration::from_mins(1)));
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let (guard, started, count) = state.request(Version::HTTP_11);
+        assert_eq!((started, count), (t0, 1));
+        assert_eq!(state.due(), Due::Cut(t0 + Duration::from_secs(6)));
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        drop(guard);
+        let idle_since = Instant::now();
+        assert_eq!(
+            state.due(),
+            Due::Finish(idle_since + Duration::from_mins(3))
+        );
+
+        tokio::time::advance(Duration::from_secs(10)).await;
+        state.on_read();
+        assert_eq!(
+            state.due(),
+            Due::Cut(Instant::now() + Duration::from_mins(1))
+        );
+        let (_guard, started, count) = state.request(Version::HTTP_11);
+        assert_eq!(count, 2);
+        assert_eq!(started, idle_since + Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn http2_is_idle_only_without_streams() {
+        let state = ConnState::new(Instant::now(), timeouts());
+        let (a, _, _) = state.request(Version::HTTP_2);
+        let (b, _, _) = state.request(Version::HTTP_2);
+        assert_eq!(
+            state.due(),
+            Due::Nothing,
+            "no connection write deadline on h2"
+        );
+        drop(a);
+        assert_eq!(state.due(), Due::Nothing);
+        drop(b);
+        let since = Instant::now();
+        assert_eq!(state.due(), Due::Finish(since + Duration::from_mins(3)));
+        // Frames read on an idle h2 connection do not start a request head.
+        state.on_read();
+        assert_eq!(state.due(), Due::Finish(since + Duration::from_mins(3)));
+        state.close_gracefully();
+        assert_eq!(state.due(), Due::Finish(Instant::now()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_falls_back_to_read_timeout_and_zero_means_none() {
+        let t = Timeouts {
+            read: Some(Duration::from_secs(7)),
+            write: None,
+            idle: None,
+        };
+        let state = ConnState::new(Instant::now(), t);
+        drop(state.request(Version::HTTP_11).0);
+        assert_eq!(
+            state.due(),
+            Due::Finish(Instant::now() + Duration::from_secs(7)),
+            "Go: IdleTimeout 0 uses ReadTimeout"
+        );
+        let none = ConnState::new(Instant::now(), Timeouts::default());
+        assert_eq!(none.due(), Due::Nothing);
+    }
+}
