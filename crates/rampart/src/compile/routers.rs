@@ -9,7 +9,7 @@ use rampart_config::static_config::{self as sc, EntryPoint};
 use super::services::Services;
 use super::{CompileInput, Compiled, TlsRouter};
 use crate::entrypoint::{ForwardedHeaders, ForwardedHeadersSpec};
-use crate::middleware::{Builder, Chain, Definition, Endpoint, Middleware, qualify};
+use crate::middleware::{BuildError, Builder, Chain, Definition, Endpoint, Middleware, qualify};
 use crate::request::{EncodedCharacters, PathOptions};
 use crate::rule::{self, RuleSyntax};
 use crate::runtime::{
@@ -235,18 +235,23 @@ impl<'a> Routers<'a> {
             match builder.middleware(m) {
                 Ok(built) => middlewares.push(built),
                 Err(e) => {
-                    if self.input.dynamic.http.middlewares.contains_key(m.as_str()) {
-                        self.error(ProblemKind::Middleware, m, &e);
-                        self.error(
-                            ProblemKind::Router,
-                            name,
-                            format!("middleware `{m}` is broken: {e}"),
-                        );
-                    } else {
+                    // "Does not exist" only when `m` itself is undefined; an internal
+                    // middleware (a redirection's) that fails to build says why.
+                    let missing = matches!(&e, BuildError::Reference { name: r, .. } if r == m);
+                    if missing {
                         self.error(
                             ProblemKind::Router,
                             name,
                             format!("middleware `{m}` does not exist"),
+                        );
+                    } else {
+                        if self.input.dynamic.http.middlewares.contains_key(m.as_str()) {
+                            self.error(ProblemKind::Middleware, m, &e);
+                        }
+                        self.error(
+                            ProblemKind::Router,
+                            name,
+                            format!("middleware `{m}` is broken: {e}"),
                         );
                     }
                     broken = true;
