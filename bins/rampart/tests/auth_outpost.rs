@@ -231,8 +231,11 @@ async fn authentik_forwarded_headers_from_a_trusted_proxy_and_from_the_internet(
         ("x-forwarded-host", "evil.example"),
         ("x-forwarded-uri", "/outpost.goauthentik.io/ping"),
         ("x-forwarded-for", "203.0.113.7"),
+        ("X_Forwarded_Host", "evil.example"),
+        ("X.Forwarded.Proto", "http"),
     ];
-    // From the internet: rampart's own values (the outpost builds its redirect from them).
+    // From the internet: rampart's own values (the outpost builds its redirect from them), and
+    // no alias a CGI-style auth server would fold onto them.
     let res = stack.browser().get(host, "/private", &forged).await;
     assert_eq!(res.status, 302);
     let asked = stack.last_auth();
@@ -240,6 +243,15 @@ async fn authentik_forwarded_headers_from_a_trusted_proxy_and_from_the_internet(
     assert_eq!(asked.header("x-forwarded-host"), Some(host));
     assert_eq!(asked.header("x-forwarded-uri"), Some("/private"));
     assert_eq!(asked.header_all("x-forwarded-for"), ["127.0.0.2"]);
+    assert!(
+        asked
+            .headers
+            .iter()
+            .all(|(k, _)| !k.to_ascii_lowercase().starts_with("x_forwarded")
+                && !k.to_ascii_lowercase().starts_with("x.forwarded")),
+        "{:?}",
+        asked.headers
+    );
     assert!(
         res.header("location")
             .contains("whoami-individual.domain.tld"),
