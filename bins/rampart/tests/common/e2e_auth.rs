@@ -400,3 +400,59 @@ pub(crate) fn rampart_cli(proxy: &TestProxy, args: &[&str]) -> (bool, String, St
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+impl Client {
+    /// Sends `n` requests for `https://{host}{path}` at once, as HTTP/2 streams of one TLS
+    /// connection (a browser's burst, without a TLS handshake per request); returns the
+    /// statuses and the headers of the first refusal (429), if any.
+    pub(crate) async fn h2_burst(
+        &self,
+        ca: &TestCa,
+        host: &str,
+        path: &str,
+        n: usize,
+    ) -> (Vec<StatusCode>, Option<HeaderMap>) {
+        let client = Client {
+            tls: Some(ca.client_config(&[b"h2"])),
+            ..self.clone()
+        };
+        let io = client.connect(host).await;
+        let work = async {
+            let (sender, conn) = hyper::client::conn::http2::handshake(
+                hyper_util::rt::TokioExecutor::new(),
+                TokioIo::new(io),
+            )
+            .await
+            .expect("HTTP/2 handshake");
+            tokio::spawn(conn);
+            let uri = format!("https://{host}{path}");
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let mut sender = sender.clone();
+                    let req = Request::get(uri.as_str())
+                        .body(Full::new(Bytes::new()))
+                        .expect("request");
+                    tokio::spawn(async move {
+                        let res = sender.send_request(req).await.expect("response");
+                        let (parts, body) = res.into_parts();
+                        let _ = body.collect().await;
+                        (parts.status, parts.headers)
+                    })
+                })
+                .collect();
+            let mut statuses = Vec::with_capacity(n);
+            let mut refusal = None;
+            for t in tasks {
+                let (status, headers) = t.await.expect("request task");
+                if status == StatusCode::TOO_MANY_REQUESTS && refusal.is_none() {
+                    refusal = Some(headers);
+                }
+                statuses.push(status);
+            }
+            (statuses, refusal)
+        };
+        tokio::time::timeout(DEADLINE, work)
+            .await
+            .expect("burst answered in time")
+    }
+}
