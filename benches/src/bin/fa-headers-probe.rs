@@ -1,7 +1,10 @@
 //! forwardAuth's header-propagation step, `N` times, for instruction counts that do not depend
 //! on the machine's load: `valgrind --tool=callgrind target/release/fa-headers-probe N`.
 //! Run it with two `N` and take the difference: the instructions of one step (clone of the
-//! 15-header browser request included, as in the criterion bench).
+//! 15-header browser request included, as in the criterion bench). Modes (second argument):
+//! `copy` (default: `copy_auth_response_headers`), `clone` (the request clone alone, its
+//! baseline), `move` (a clone of the answer moved with `move_auth_response_headers`, what the
+//! middleware does), `clone2` (both clones, the baseline of `move`).
 //!
 //! The inputs are the criterion bench's (`benches/forward_auth.rs`): a browser request with a
 //! forged `X-authentik-username`, the guide's 11 `authResponseHeaders`, the Authentik answer.
@@ -16,6 +19,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
+    let mode = std::env::args().nth(2).unwrap_or_else(|| "copy".to_owned());
     let v: rampart_config::Value = serde_json::from_str(&format!(
         r#"{{"address": "http://127.0.0.1:9/outpost.goauthentik.io/auth/traefik", "trustForwardHeader": true, "authResponseHeaders": {HEADERS}}}"#
     ))
@@ -70,7 +74,13 @@ fn main() {
     let mut total = 0usize;
     for _ in 0..n {
         let mut req = request.clone();
-        fa.copy_auth_response_headers(&mut req, &answer);
+        match mode.as_str() {
+            "copy" => fa.copy_auth_response_headers(&mut req, &answer),
+            "move" => fa.move_auth_response_headers(&mut req, answer.clone()),
+            "clone2" => total += std::hint::black_box(answer.clone()).len(),
+            "clone" => {}
+            other => panic!("unknown mode {other}"),
+        }
         total += std::hint::black_box(req).len();
     }
     println!("{n} steps, {total} headers in total");
