@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 
 use rampart::compile::{Compiled, InternalServices};
 use rampart::middleware::Registry;
-use rampart::runtime::Severity;
+use rampart::runtime::{Problem, ProblemKind, Severity};
+use rampart_config::dynamic_config::ObjectKind;
 use rampart_config::provider::{FileProvider, Snapshot};
 use rampart_config::static_config::RedirectTarget;
-use rampart_config::{ConfigErrors, LoadedStatic, StaticConfig};
+use rampart_config::{ConfigErrors, DynamicConfig, LoadedStatic, StaticConfig};
 use rampart_tls::{AlpnChallengeCerts, CertStore};
 
 use crate::live::compile_snapshot;
@@ -38,7 +39,7 @@ pub fn load(
         Some(file) => FileProvider::load_once(file.source.clone(), env.clone()),
         None => Snapshot {
             generation: 1,
-            config: rampart_config::DynamicConfig::default(),
+            config: DynamicConfig::default(),
             report: rampart_config::LoadReport::default(),
             changes: rampart_config::ConfigDiff::default(),
         },
@@ -235,7 +236,7 @@ fn problems(out: &mut String, loaded: &Loaded) -> (usize, usize, usize) {
         warnings += 1;
     }
     for p in &report.problems {
-        problems.push(p.to_string());
+        problems.push(describe(p, &loaded.snapshot.config));
         match p.severity {
             Severity::Error => errors += 1,
             Severity::Warning => warnings += 1,
@@ -262,4 +263,29 @@ fn problems(out: &mut String, loaded: &Loaded) -> (usize, usize, usize) {
         }
     }
     (errors, warnings, unsupported.len())
+}
+
+/// A compile problem with the file (and line) its object was defined at, so that a broken
+/// middleware or router can be found in a directory of rules:
+/// ``error: middleware `auth@file` (rules/auth.yaml:4:5): `address`: …``.
+pub fn describe(problem: &Problem, config: &DynamicConfig) -> String {
+    let kind = match problem.kind {
+        ProblemKind::Router => Some(ObjectKind::Router),
+        ProblemKind::Middleware => Some(ObjectKind::Middleware),
+        ProblemKind::Service => Some(ObjectKind::Service),
+        ProblemKind::ServersTransport => Some(ObjectKind::ServersTransport),
+        ProblemKind::EntryPoint => None,
+    };
+    let origin = kind.and_then(|k| config.origins.get(&(k, problem.name.clone())));
+    let Some(origin) = origin else {
+        return problem.to_string();
+    };
+    let severity = match problem.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!(
+        "{severity}: {} `{}` ({origin}): {}",
+        problem.kind, problem.name, problem.message
+    )
 }

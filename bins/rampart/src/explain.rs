@@ -94,6 +94,9 @@ pub fn render(loaded: &Loaded, request: &ExplainRequest) -> Result<String, Strin
         match ep.explain(req) {
             Ok(explained) => {
                 let _ = writeln!(out, "{}", explained.explanation);
+                if let Some(note) = internal_note(loaded, &explained.explanation) {
+                    let _ = writeln!(out, "{note}");
+                }
                 left_out(&mut out, loaded, name);
             }
             Err(e) => {
@@ -126,4 +129,25 @@ fn left_out(out: &mut String, loaded: &Loaded, entrypoint: &str) {
             names.join(", ")
         );
     }
+}
+
+/// Why an internal router won, when one did: its priority is not one the user configured, so
+/// "its configured priority" alone would puzzle (a reserved auth path, a redirection, ping).
+fn internal_note(loaded: &Loaded, explanation: &rampart::table::Explanation) -> Option<String> {
+    let winner = explanation.winner()?;
+    let summary = loaded
+        .compiled
+        .report
+        .routers
+        .iter()
+        .find(|s| s.internal && s.name == winner.router)?;
+    let what = if summary.middlewares.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", summary.middlewares.join(", "))
+    };
+    Some(format!(
+        "  {} is rampart's own router{what}, served by {}; rampart places it above every configured router.\n",
+        summary.name, summary.service
+    ))
 }

@@ -186,10 +186,10 @@ fn log_snapshot(snapshot: &Snapshot, report: &Report) {
         warn!("configuration: {w}");
     }
     for p in report.errors() {
-        error!("{p}");
+        error!("{}", crate::check::describe(p, &snapshot.config));
     }
     for p in report.warnings() {
-        warn!("{p}");
+        warn!("{}", crate::check::describe(p, &snapshot.config));
     }
     let active = report
         .routers

@@ -158,6 +158,13 @@ async fn bad_definitions_name_what_is_wrong() {
         &json(r#"{"forwardAuth": {"address": "ftp://x"}}"#),
     )
     .unwrap();
+    b.define_value(
+        "outer@file",
+        &json(r#"{"chain": {"middlewares": ["inner"]}}"#),
+    )
+    .unwrap();
+    b.define_value("inner@file", &json(r#"{"chain": {"middlewares": ["fa"]}}"#))
+        .unwrap();
     let msg = |name: &str| match b.middleware(name) {
         Err(e) => e.to_string(),
         Ok(_) => panic!("{name} must not build"),
@@ -172,6 +179,13 @@ async fn bad_definitions_name_what_is_wrong() {
         msg("fa@file").starts_with("`address`"),
         "{}",
         msg("fa@file")
+    );
+    // A chain whose member fails to build names the member (found through the binary: the
+    // chain's error read as the chain's own option).
+    assert!(
+        msg("outer@file").starts_with("`inner@file`: `fa@file`: `address`"),
+        "{}",
+        msg("outer@file")
     );
 }
 

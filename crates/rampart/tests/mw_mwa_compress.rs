@@ -110,6 +110,28 @@ async fn negotiated_encodings_round_trip() {
 }
 
 #[tokio::test]
+async fn a_response_with_both_type_and_length_is_compressed() {
+    // Regression: with `Content-Type` and `Content-Length` both known nothing is read before
+    // deciding, and the empty head was taken for an empty body — so the common case (a static
+    // file, the guide's whoami) was never compressed. Found through the binary
+    // (bins/rampart/tests/guide_chain.rs).
+    let body = text(20_000);
+    let app = App::new(body.clone())
+        .header("content-type", "text/html; charset=utf-8")
+        .header("content-length", &body.len().to_string());
+    let (parts, got) = through("{}", app, req("GET", &[("accept-encoding", "gzip")])).await;
+    assert_eq!(parts.headers["content-encoding"], "gzip");
+    assert!(parts.headers.get("content-length").is_none());
+    assert_eq!(decode("gzip", &got), body);
+
+    // An empty body announced as such is still left alone.
+    let app = App::new(Bytes::new()).header("content-type", "text/html");
+    let (parts, got) = through("{}", app, req("GET", &[("accept-encoding", "gzip")])).await;
+    assert!(parts.headers.get("content-encoding").is_none());
+    assert!(got.is_empty());
+}
+
+#[tokio::test]
 async fn encodings_option_sets_priority_and_default() {
     let opts = r#"{"encodings": ["zstd", "br"], "defaultEncoding": "br"}"#;
     let (parts, _) = through(

@@ -198,7 +198,10 @@ fn acme_http(r: &mut Routers<'_>) {
 fn reserved_routes(r: &mut Routers<'_>) {
     let reserved = std::mem::take(&mut r.reserved);
     let noop: Arc<dyn Endpoint> = Arc::new(Noop);
-    for (i, res) in reserved.into_iter().enumerate() {
+    // One name per (router, prefix), the same on every entrypoint the router serves, so that
+    // `check` lists it once and `explain` names it the same way everywhere.
+    let mut names: Vec<(String, Arc<str>)> = Vec::new();
+    for res in reserved {
         let Reserved {
             router,
             rule,
@@ -217,23 +220,47 @@ fn reserved_routes(r: &mut Routers<'_>) {
         };
         let new_rule = format!("{scope} && PathPrefix(`{prefix}`)");
         let short = router.split('@').next().unwrap_or(&router);
-        let name = format!("{short}-auth-path-{i}@internal");
+        let target = middleware
+            .reserved_paths()
+            .iter()
+            .find(|p| p.prefix == prefix)
+            .map_or_else(|| "the auth backend".to_owned(), |p| p.target.to_string());
+        if !names.iter().any(|(r, p)| *r == router && *p == prefix) {
+            names.push((router.clone(), prefix.clone()));
+        }
+        let index = names
+            .iter()
+            .filter(|(r, _)| *r == router)
+            .position(|(_, p)| *p == prefix)
+            .unwrap_or_default();
+        let name = if index == 0 {
+            format!("{short}-auth-path@internal")
+        } else {
+            format!("{short}-auth-path-{}@internal", index + 1)
+        };
         let chain =
             crate::middleware::Chain::new([middleware as Arc<dyn Middleware>], noop.clone());
-        let target = RouteTarget::new(&name, chain).with_tls_options(tls_options);
-        let entry = table::Router::new(&name, new_rule, target).with_priority(PRIORITY_RESERVED);
-        r.report.routers.push(RouterSummary {
-            name: name.clone(),
-            rule: entry.rule.clone(),
-            priority: PRIORITY_RESERVED,
-            explicit_priority: true,
-            entrypoints: vec![entrypoint.clone()],
-            middlewares: vec![format!("(reserved auth path of `{router}`)")],
-            service: "auth backend".to_owned(),
-            tls,
-            active: true,
-            internal: true,
-        });
+        let route = RouteTarget::new(&name, chain).with_tls_options(tls_options);
+        let entry = table::Router::new(&name, new_rule, route).with_priority(PRIORITY_RESERVED);
+        if let Some(summary) = r.report.routers.iter_mut().find(|s| s.name == name) {
+            if !summary.entrypoints.contains(&entrypoint) {
+                summary.entrypoints.push(entrypoint.clone());
+            }
+            summary.tls |= tls;
+        } else {
+            r.report.routers.push(RouterSummary {
+                name: name.clone(),
+                rule: entry.rule.clone(),
+                priority: PRIORITY_RESERVED,
+                explicit_priority: true,
+                entrypoints: vec![entrypoint.clone()],
+                middlewares: vec![format!("(reservedPathPrefix `{prefix}` of `{router}`)")],
+                service: target,
+                tls,
+                active: true,
+                internal: true,
+            });
+        }
         if let Some(routes) = r.routes.get_mut(&entrypoint) {
             if tls {
                 routes.tls.push(entry);

@@ -251,12 +251,12 @@ impl<'a> Routers<'a> {
             match builder.middleware(m) {
                 Ok(built) => middlewares.push(built),
                 Err(e) => {
+                    // "Does not exist" only when `m` itself is undefined; an internal
+                    // middleware (a redirection's) that fails to build says why.
                     let missing = matches!(
                         &e,
                         crate::middleware::BuildError::Reference { name, .. } if name == m
                     );
-                    // A broken middleware is reported on itself too; the message must say
-                    // what is wrong with it, never that it does not exist.
                     if missing {
                         self.error(
                             ProblemKind::Router,
@@ -264,7 +264,9 @@ impl<'a> Routers<'a> {
                             format!("middleware `{m}` does not exist"),
                         );
                     } else {
-                        self.error(ProblemKind::Middleware, m, &e);
+                        if self.input.dynamic.http.middlewares.contains_key(m.as_str()) {
+                            self.error(ProblemKind::Middleware, m, &e);
+                        }
                         self.error(
                             ProblemKind::Router,
                             name,

@@ -624,6 +624,37 @@ fn untrusted_peer_gets_proxy_values_for_everything() {
 }
 
 #[test]
+fn dot_and_other_token_aliases_of_managed_headers_are_removed_from_untrusted_peers() {
+    // GHSA-rf44-j88r-hh8c: `X.Forwarded.Proto` reached the auth server (and the backend) from
+    // an untrusted client; only `_` aliases were removed. Found through the binary
+    // (bins/rampart/tests/auth_outpost.rs).
+    let case = Case {
+        desc: "dot aliases",
+        remote: Some("127.0.0.2:5555"),
+        host: Some("app.test"),
+        incoming: s(&[
+            ("X.Forwarded.Proto", "http"),
+            ("x.forwarded.host", "evil.example"),
+            ("X-Forwarded~For", "10.0.0.1"),
+            ("x+real+ip", "10.0.0.1"),
+            ("x.custom.header", "kept"),
+        ]),
+        ..Case::default()
+    };
+    let h = run(&case);
+    let names: Vec<&str> = h.keys().map(http::HeaderName::as_str).collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains(['.', '~', '+']) || *n == "x.custom.header"),
+        "{names:?}"
+    );
+    assert_eq!(get(&h, "x.custom.header"), "kept");
+    assert_eq!(get(&h, "x-forwarded-proto"), "http");
+    assert_eq!(get(&h, "x-forwarded-host"), "app.test");
+}
+
+#[test]
 fn h2_authority_is_the_host_and_v4_mapped_peer_is_trusted_as_v4() {
     let stage = ForwardedHeaders::new(&ForwardedHeadersSpec {
         trusted_ips: vec!["127.0.0.1/32".into()],

@@ -39,21 +39,26 @@ pub const HOP_BY_HOP: [HeaderName; 7] = [
 
 /// Whether `name` is a managed header or an alias of one.
 ///
-/// Aliases are the spellings a backend may fold onto the managed name: `_` for `-`
-/// (CGI/WSGI/PHP, GHSA-5m6w-wvh7-57vm). Header names are already lower-case in `http`.
+/// Aliases are the spellings a backend may fold onto the managed name: any other token
+/// character in place of a `-` — `_` (CGI/WSGI/PHP, GHSA-5m6w-wvh7-57vm), `.`
+/// (GHSA-rf44-j88r-hh8c), `~`, `+`, … — and any case. Header names are already lower-case in
+/// `http`.
 ///
 /// ```
 /// use rampart::forwarded::is_managed;
 /// assert!(is_managed("x-forwarded-for"));
 /// assert!(is_managed("x_forwarded_for"));
 /// assert!(is_managed("X_Real_IP"));
+/// assert!(is_managed("x.forwarded.proto"));
+/// assert!(is_managed("x-forwarded~host"));
 /// assert!(!is_managed("x-forwarded-fo"));
 /// assert!(!is_managed("x-custom"));
+/// assert!(!is_managed("xaforwardedafor"));
 /// ```
 pub fn is_managed(name: &str) -> bool {
-    // Every managed name starts with `x-` (or its alias `x_`): cheap pre-filter.
+    // Every managed name starts with `x-` (or an alias of it): cheap pre-filter.
     let b = name.as_bytes();
-    if b.len() < 8 || !(b[0] == b'x' || b[0] == b'X') || !(b[1] == b'-' || b[1] == b'_') {
+    if b.len() < 8 || !(b[0] == b'x' || b[0] == b'X') || b[1].is_ascii_alphanumeric() {
         return false;
     }
     MANAGED.iter().any(|m| {
@@ -61,9 +66,16 @@ pub fn is_managed(name: &str) -> bool {
         m.len() == b.len()
             && m.iter().zip(b).all(|(&m, &c)| {
                 let c = c.to_ascii_lowercase();
-                c == m || (m == b'-' && c == b'_')
+                c == m || (m == b'-' && !c.is_ascii_alphanumeric())
             })
     })
+}
+
+/// Whether `name` could be an alias of a managed name: it starts with `x` and has a byte
+/// that is neither alphanumeric nor `-`.
+fn may_be_alias(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first() == Some(&b'x') && b.iter().any(|&c| c != b'-' && !c.is_ascii_alphanumeric())
 }
 
 /// Removes every managed header and every alias of one from `headers`.
@@ -73,6 +85,7 @@ pub fn is_managed(name: &str) -> bool {
 /// let mut h = HeaderMap::new();
 /// h.insert("x-forwarded-for", "1.2.3.4".parse().unwrap());
 /// h.insert("x_forwarded_proto", "https".parse().unwrap());
+/// h.insert("x.forwarded.host", "evil.example".parse().unwrap());
 /// h.insert("accept", "*/*".parse().unwrap());
 /// rampart::forwarded::remove_managed(&mut h);
 /// assert_eq!(h.len(), 1);
@@ -81,8 +94,8 @@ pub fn remove_managed(headers: &mut HeaderMap) {
     for name in &MANAGED {
         headers.remove(name);
     }
-    // Aliases are rare: only scan (and allocate) when an `x_…` name is present at all.
-    if headers.keys().any(|k| k.as_str().starts_with("x_")) {
+    // Aliases are rare: only scan (and allocate) when a candidate name is present at all.
+    if headers.keys().any(|k| may_be_alias(k.as_str())) {
         let aliases: Vec<HeaderName> = headers
             .keys()
             .filter(|k| is_managed(k.as_str()))

@@ -211,7 +211,18 @@ impl BuildContext for Scope<'_, '_> {
     }
 
     fn middleware(&self, name: &str) -> Result<Arc<dyn Middleware>, BuildError> {
-        self.builder.middleware(&qualify(name, self.name))
+        let name = qualify(name, self.name);
+        self.builder.middleware(&name).map_err(|e| match e {
+            // Already names the reference (a missing member), or the loop.
+            BuildError::Reference { name: ref r, .. } if *r == name => e,
+            BuildError::Cycle(_) => e,
+            // A member that fails to build: say which one (a chain's error otherwise reads as
+            // the chain's own, e.g. "`brust`: unknown field" on `chain-no-auth`).
+            other => BuildError::Reference {
+                name,
+                reason: other.to_string(),
+            },
+        })
     }
 
     fn service(&self, name: &str) -> Result<Arc<dyn Endpoint>, BuildError> {

@@ -153,6 +153,31 @@ impl ForwardAuth {
         self.inner.response_headers.apply(request, auth_response);
     }
 
+    /// [`copy_auth_response_headers`](Self::copy_auth_response_headers) with an answer the
+    /// caller gives away: its names and values move onto `request` (what forwardAuth does with
+    /// the answer it just read).
+    ///
+    /// ```
+    /// use rampart::middleware::forward_auth::{ForwardAuth, ForwardAuthConfig};
+    /// let v: rampart_config::Value = serde_json::from_str(
+    ///     r#"{"address": "http://127.0.0.1:1/auth", "authResponseHeaders": ["Remote-User"]}"#,
+    /// ).unwrap();
+    /// let auth = ForwardAuth::new(rampart_config::from_value::<ForwardAuthConfig>(&v).unwrap()).unwrap();
+    /// let mut req = http::HeaderMap::new();
+    /// req.insert("remote.user", "admin".parse().unwrap());
+    /// let mut answer = http::HeaderMap::new();
+    /// answer.insert("remote-user", "alice".parse().unwrap());
+    /// answer.insert("x-unlisted", "dropped".parse().unwrap());
+    /// auth.move_auth_response_headers(&mut req, answer);
+    /// assert_eq!(req.len(), 1);
+    /// assert_eq!(req["remote-user"], "alice");
+    /// ```
+    pub fn move_auth_response_headers(&self, request: &mut HeaderMap, auth_response: HeaderMap) {
+        self.inner
+            .response_headers
+            .apply_owned(request, auth_response);
+    }
+
     /// Builds the auth request for the client request `parts`.
     fn auth_request(&self, parts: &Parts, body: Option<Bytes>) -> http::Request<Body> {
         let inner = &*self.inner;
@@ -282,14 +307,17 @@ impl ForwardAuth {
         let outcome = self.decide(&parts, auth_body).await;
         gone.armed = false;
 
-        let answer = match &*outcome {
+        // The answer is this request's alone unless a flight shared it (cache on): owning it
+        // lets its identity headers move onto the request instead of being cloned.
+        let outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
+        let answer = match outcome {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(middleware = %inner.name, error = %e, "forwardAuth");
                 return if e.status == StatusCode::UNAUTHORIZED {
                     bare(e.status)
                 } else {
-                    e.clone().into_response()
+                    e.into_response()
                 };
             }
         };
@@ -302,19 +330,13 @@ impl ForwardAuth {
         });
 
         if !answer.status.is_success() {
-            let mut res = self.denied(answer, &parts);
+            let mut res = self.denied(&answer, &parts);
             if let Some(u) = username {
                 res.extensions_mut().insert(u);
             }
             return res;
         }
 
-        inner
-            .response_headers
-            .apply(&mut parts.headers, &answer.headers);
-        if let Some(u) = &username {
-            parts.extensions.insert(u.clone());
-        }
         let auth_cookies: Vec<SetCookie> = answer
             .headers
             .get_all(header::SET_COOKIE)
@@ -322,6 +344,12 @@ impl ForwardAuth {
             .filter_map(|v| v.to_str().ok())
             .filter_map(SetCookie::parse)
             .collect();
+        inner
+            .response_headers
+            .apply_owned(&mut parts.headers, answer.headers);
+        if let Some(u) = &username {
+            parts.extensions.insert(u.clone());
+        }
         let mut res = next.run(Request::from_parts(parts, body)).await;
         if !auth_cookies.is_empty() {
             merge_cookies(res.headers_mut(), &auth_cookies, &inner.add_cookies);

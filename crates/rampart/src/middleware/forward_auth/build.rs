@@ -89,7 +89,7 @@ impl ForwardAuth {
             )?),
         };
         let response_headers = ResponseHeaders::new(
-            header_names("authResponseHeaders", &config.auth_response_headers)?,
+            &header_names("authResponseHeaders", &config.auth_response_headers)?,
             regex,
         );
         let header_field = header_names(

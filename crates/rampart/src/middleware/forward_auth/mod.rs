@@ -17,6 +17,7 @@ mod config;
 mod cookies;
 mod deny;
 mod location;
+mod name_table;
 mod names;
 mod request;
 mod reserved;

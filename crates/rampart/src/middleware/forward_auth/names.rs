@@ -1,5 +1,8 @@
 //! Header-name helpers: aliases, Go's canonical form, `Connection` tokens, name patterns.
 
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use http::HeaderMap;
 use http::header::{CONNECTION, HeaderName};
 
@@ -18,10 +21,48 @@ pub(crate) fn fold(name: &str) -> String {
         .collect()
 }
 
+/// `name` (a lower-case header name) as a `&'static str`, one copy per distinct name, so that
+/// a `HeaderName` made from it with `from_static` clones by copying a pointer (not by a
+/// reference count every core shares) when identity headers are copied onto each request.
+///
+/// Each distinct configured name is kept for the life of the process: the memory is bounded by
+/// the names ever configured (a reload with the same names adds nothing).
+pub(crate) fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let set = NAMES.get_or_init(Mutex::default);
+    let mut set = set.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(t) = set.get(name) {
+        return t;
+    }
+    let t: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    set.insert(t);
+    t
+}
+
+/// The last 8 bytes of `name` (fewer, zero-padded, when shorter) as one integer: names that
+/// share a prefix (`x-authentik-…`) differ there, so one comparison rules most out.
+pub(crate) fn tail(name: &str) -> u64 {
+    let b = name.as_bytes();
+    match b.len().checked_sub(8) {
+        // One unaligned load: no copy loop on the request path.
+        Some(from) => u64::from_le_bytes(b[from..].try_into().expect("8 bytes")),
+        None => b
+            .iter()
+            .enumerate()
+            .fold(0, |t, (i, &c)| t | u64::from(c) << (8 * i)),
+    }
+}
+
 /// Whether `name` is already in folded form (no alias can differ from it).
+#[expect(
+    clippy::needless_bitwise_bool,
+    reason = "no short-circuit on purpose: branch-free, the loop vectorises"
+)]
 pub(crate) fn is_folded(name: &str) -> bool {
-    name.bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    // No early exit: the loop vectorises, and nearly every name is folded (checked in full).
+    name.bytes().fold(true, |ok, b| {
+        ok & (b.is_ascii_lowercase() | b.is_ascii_digit() | (b == b'-'))
+    })
 }
 
 /// Go's `CanonicalMIMEHeaderKey` of a (lower-case) `http` header name, written into `out`:
@@ -147,6 +188,26 @@ mod tests {
         assert_eq!(s, "X_forwarded_for");
         canonical_into("foo-bar", &mut s);
         assert_eq!(s, "Foo-Bar");
+    }
+
+    #[test]
+    fn interned_names_are_equal_and_shared() {
+        let a = intern(
+            HeaderName::from_bytes(b"X-Authentik-Username")
+                .unwrap()
+                .as_str(),
+        );
+        let b = intern("x-authentik-username");
+        assert_eq!(a, "x-authentik-username");
+        assert!(std::ptr::eq(a, b), "one copy per name");
+    }
+
+    #[test]
+    fn tails() {
+        assert_eq!(tail("x-authentik-username"), tail("username"));
+        assert_ne!(tail("x-authentik-username"), tail("x-authentik-meta-app"));
+        assert_eq!(tail("ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
+        assert_eq!(tail(""), 0);
     }
 
     #[test]

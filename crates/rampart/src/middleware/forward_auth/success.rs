@@ -4,19 +4,55 @@ use http::HeaderMap;
 use http::header::{CONNECTION, HeaderName, HeaderValue};
 use regex::Regex;
 
-use super::names::{canonical_into, connection_tokens, fold, remove_aliases};
+use super::name_table::NameTable;
+use super::names::{canonical_into, connection_tokens, fold, intern, is_folded, remove_aliases};
+
+/// Whether `name` (lower-case, one of ours) is what `other` folds to (`X_Authentik.User` folds
+/// to `x-authentik-user`), compared byte by byte without building the folded string.
+fn folded_eq(name: &str, other: &str) -> bool {
+    name.len() == other.len()
+        && name.bytes().zip(other.bytes()).all(|(n, o)| {
+            let o = if o.is_ascii_alphanumeric() {
+                o.to_ascii_lowercase()
+            } else {
+                b'-'
+            };
+            n == o
+        })
+}
+
+/// The most names the one-pass path tracks (one bit each); more take the per-name path.
+const MAX_TRACKED: usize = 64;
 
 /// The headers a 2xx auth answer may set on the request (`authResponseHeaders`,
 /// `authResponseHeadersRegex`), compiled once.
+///
+/// The step runs on every forwarded request, so it avoids what costs there: `HeaderMap`
+/// hashes every byte of a custom name (FNV) on each lookup, so instead of one lookup in the
+/// answer and one in the request per configured name, it makes one pass over the client's
+/// names and one over the answer's, matching them through a [`NameTable`] (no hashing), and
+/// hashes only to insert what it copies. Names are interned: copying one is a pointer copy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ResponseHeaders {
     names: Vec<HeaderName>,
+    table: NameTable,
     regex: Option<Regex>,
 }
 
 impl ResponseHeaders {
-    pub(crate) fn new(names: Vec<HeaderName>, regex: Option<Regex>) -> Self {
-        ResponseHeaders { names, regex }
+    pub(crate) fn new(names: &[HeaderName], regex: Option<Regex>) -> Self {
+        let mut texts: Vec<&'static str> = Vec::with_capacity(names.len());
+        for n in names {
+            let text = intern(n.as_str());
+            if !texts.contains(&text) {
+                texts.push(text);
+            }
+        }
+        ResponseHeaders {
+            names: texts.iter().map(|t| HeaderName::from_static(t)).collect(),
+            table: NameTable::new(&texts),
+            regex,
+        }
     }
 
     /// Whether `folded` (a folded name) is one of ours, or matches the regex.
@@ -42,22 +78,12 @@ impl ResponseHeaders {
             return;
         }
         let mut canon = String::new();
-        remove_aliases(request, |folded| self.claims(folded, &mut canon));
-        request.reserve(self.names.len());
-        for name in &self.names {
-            // `insert` drops every client value and sets the first auth value in one step.
-            let mut values = auth.get_all(name).iter();
-            match values.next() {
-                Some(first) => {
-                    request.insert(name.clone(), first.clone());
-                    for v in values {
-                        request.append(name.clone(), v.clone());
-                    }
-                }
-                None => {
-                    request.remove(name);
-                }
-            }
+        self.drop_aliases(request, &mut canon);
+        if self.names.len() <= MAX_TRACKED {
+            let copied = self.copy_names(request, auth);
+            self.remove_unanswered(request, copied);
+        } else {
+            self.copy_names_one_by_one(request, auth);
         }
         if let Some(re) = &self.regex {
             // Traefik matches the Go-canonical key (`X-Authentik-Username`): `^x-authentik-`
@@ -80,25 +106,135 @@ impl ResponseHeaders {
                 }
             }
         }
-        self.protect_from_connection(request);
+        self.protect_from_connection(request, &mut canon);
+    }
+
+    /// [`apply`](Self::apply) with an answer the caller owns: its names and values move onto
+    /// the request instead of being cloned (and their clones' reference counts, shared by every
+    /// core, touched twice per header).
+    pub(crate) fn apply_owned(&self, request: &mut HeaderMap, auth: HeaderMap) {
+        if self.regex.is_some() || self.names.len() > MAX_TRACKED {
+            self.apply(request, &auth);
+            return;
+        }
+        if self.names.is_empty() {
+            return;
+        }
+        let mut canon = String::new();
+        self.drop_aliases(request, &mut canon);
+        let mut copied = 0u64;
+        let mut current: Option<usize> = None;
+        for (name, value) in auth {
+            // `into_iter` names an entry once, then gives its further values without a name.
+            if let Some(name) = name {
+                current = self.table.index_of(name.as_str());
+                if let Some(i) = current {
+                    if copied == 0 {
+                        request.reserve(self.names.len());
+                    }
+                    copied |= 1 << i;
+                    request.insert(name, value);
+                }
+            } else if let Some(i) = current {
+                request.append(&self.names[i], value);
+            }
+        }
+        self.remove_unanswered(request, copied);
+        self.protect_from_connection(request, &mut canon);
+    }
+
+    /// Removes the client's headers whose names fold onto ours (or match the regex) but are
+    /// not ours exactly. Folding keeps the length, so without a regex only names as long as
+    /// one of ours need a look; the full pass runs only when such a name is not in folded form.
+    fn drop_aliases(&self, request: &mut HeaderMap, canon: &mut String) {
+        let scan_all = self.regex.is_some() || self.names.len() > MAX_TRACKED;
+        let suspect = request.keys().any(|k| {
+            let k = k.as_str();
+            (scan_all || self.table.has_len(k.len())) && !is_folded(k)
+        });
+        if suspect {
+            remove_aliases(request, |folded| self.claims(folded, canon));
+        }
+    }
+
+    /// Copies the answer's values of our names (one pass over the answer, names matched
+    /// without hashing); returns the bits of the names it copied. `insert` drops the client's
+    /// values and sets the first auth value in one step; further values are appended.
+    fn copy_names(&self, request: &mut HeaderMap, auth: &HeaderMap) -> u64 {
+        let mut copied = 0u64;
+        for (name, value) in auth {
+            let Some(i) = self.table.index_of(name.as_str()) else {
+                continue;
+            };
+            // Our own name: shared since the build, so cloning it is a pointer copy.
+            let ours = &self.names[i];
+            if copied & (1 << i) == 0 {
+                if copied == 0 {
+                    request.reserve(self.names.len());
+                }
+                copied |= 1 << i;
+                request.insert(ours.clone(), value.clone());
+            } else {
+                request.append(ours.clone(), value.clone());
+            }
+        }
+        copied
+    }
+
+    /// Client copies of the names the answer did not carry go (a client value never survives).
+    fn remove_unanswered(&self, request: &mut HeaderMap, copied: u64) {
+        for (i, name) in self.names.iter().enumerate() {
+            if copied & (1 << i) == 0 {
+                request.remove(name);
+            }
+        }
+    }
+
+    /// The per-name copy, for configurations with more names than the one-pass path tracks.
+    fn copy_names_one_by_one(&self, request: &mut HeaderMap, auth: &HeaderMap) {
+        request.reserve(self.names.len());
+        for name in &self.names {
+            let mut values = auth.get_all(name).iter();
+            match values.next() {
+                Some(first) => {
+                    request.insert(name.clone(), first.clone());
+                    for v in values {
+                        request.append(name.clone(), v.clone());
+                    }
+                }
+                None => {
+                    request.remove(name);
+                }
+            }
+        }
+    }
+
+    /// Whether a `Connection` token names one of our headers (compared folded, without
+    /// allocating unless a regex must see the canonical form).
+    fn claims_token(&self, token: &str, canon: &mut String) -> bool {
+        self.names.iter().any(|n| folded_eq(n.as_str(), token))
+            || (self.regex.is_some() && self.claims(&fold(token), canon))
     }
 
     /// A client `Connection: X-authentik-username` would make the next hop drop the header
     /// rampart just set (CVE-2021-32813, attack A5): such tokens leave the `Connection` header.
-    fn protect_from_connection(&self, request: &mut HeaderMap) {
-        if !request.contains_key(CONNECTION) {
+    fn protect_from_connection(&self, request: &mut HeaderMap, canon: &mut String) {
+        // The common case (`Connection: keep-alive`) is decided without allocating.
+        let named = request
+            .get_all(CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| self.claims_token(t.trim(), canon));
+        if !named {
             return;
         }
-        let mut canon = String::new();
         let tokens = connection_tokens(request);
         let kept: Vec<&str> = tokens
             .iter()
             .map(String::as_str)
-            .filter(|t| !self.claims(&fold(t), &mut canon))
+            .filter(|t| !self.claims_token(t, canon))
             .collect();
-        if kept.len() == tokens.len() {
-            return;
-        }
         request.remove(CONNECTION);
         if !kept.is_empty()
             && let Ok(v) = HeaderValue::from_str(&kept.join(", "))
@@ -111,99 +247,8 @@ impl ResponseHeaders {
 /// Whether any name of `headers` is an alias (not in folded form); used by tests.
 #[cfg(test)]
 pub(crate) fn has_alias(headers: &HeaderMap) -> bool {
-    headers.keys().any(|k| !super::names::is_folded(k.as_str()))
+    headers.keys().any(|k| !is_folded(k.as_str()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn map(pairs: &[(&str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(
-                HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        h
-    }
-
-    fn names(list: &[&str]) -> Vec<HeaderName> {
-        list.iter()
-            .map(|n| HeaderName::from_bytes(n.as_bytes()).unwrap())
-            .collect()
-    }
-
-    #[test]
-    fn client_copies_and_aliases_are_deleted_even_when_auth_sends_nothing() {
-        let rh = ResponseHeaders::new(names(&["X-authentik-username"]), None);
-        let mut req = map(&[
-            ("x-authentik-username", "akadmin"),
-            ("x_authentik_username", "akadmin"),
-            ("x.authentik.username", "akadmin"),
-            ("x~authentik~username", "akadmin"),
-            ("x-other", "kept"),
-        ]);
-        rh.apply(&mut req, &HeaderMap::new());
-        assert_eq!(req.len(), 1, "{req:?}");
-        assert!(!has_alias(&req));
-        assert_eq!(req["x-other"], "kept");
-    }
-
-    #[test]
-    fn auth_values_replace_client_values() {
-        let rh = ResponseHeaders::new(names(&["X-Auth-User", "X-Auth-Group"]), None);
-        let mut req = map(&[("x-auth-group", "admin_group"), ("x-auth-user", "mallory")]);
-        let auth = map(&[
-            ("x-auth-user", "user@example.com"),
-            ("x-auth-group", "group1"),
-            ("x-auth-group", "group2"),
-            ("x-auth-secret", "secret"),
-        ]);
-        rh.apply(&mut req, &auth);
-        assert_eq!(req["x-auth-user"], "user@example.com");
-        let groups: Vec<_> = req.get_all("x-auth-group").iter().collect();
-        assert_eq!(groups, ["group1", "group2"]);
-        assert!(!req.contains_key("x-auth-secret"));
-    }
-
-    #[test]
-    fn regex_matches_canonical_names() {
-        let rh = ResponseHeaders::new(
-            vec![],
-            Some(crate::rule::goregex::compile("^Foo-").unwrap()),
-        );
-        let mut req = map(&[
-            ("foo-bar", "client"),
-            ("foo-baz", "client"),
-            ("foo_qux", "x"),
-        ]);
-        let auth = map(&[("foo-bar", "auth-value"), ("bar-foo", "no")]);
-        rh.apply(&mut req, &auth);
-        assert_eq!(req.len(), 1, "{req:?}");
-        assert_eq!(req["foo-bar"], "auth-value");
-
-        // Traefik's gotcha: lower-case patterns never match a canonical key.
-        let lower = ResponseHeaders::new(
-            vec![],
-            Some(crate::rule::goregex::compile("^foo-").unwrap()),
-        );
-        let mut req = map(&[("foo-bar", "client")]);
-        lower.apply(&mut req, &auth);
-        assert_eq!(req["foo-bar"], "client");
-    }
-
-    #[test]
-    fn connection_cannot_name_an_injected_header() {
-        let rh = ResponseHeaders::new(names(&["X-authentik-username"]), None);
-        let mut req = map(&[(
-            "connection",
-            "keep-alive, X-authentik-username, X_Authentik_Username",
-        )]);
-        let auth = map(&[("x-authentik-username", "alice")]);
-        rh.apply(&mut req, &auth);
-        assert_eq!(req["connection"], "keep-alive");
-        assert_eq!(req["x-authentik-username"], "alice");
-    }
-}
+mod tests;

@@ -246,7 +246,10 @@ impl Compress {
         let sniffed_ok = content_type.is_some()
             || (!head.is_empty()
                 && parse_media_type(sniff::detect(&head)).is_some_and(|mt| self.allowed(&mt)));
-        if too_small || !sniffed_ok || matches!(stop, Stop::Failed(_)) || head.is_empty() {
+        // An empty head means an empty body only when the body ended: with both a type and a
+        // length nothing needs reading first (`need` is 0), and the head is empty by design.
+        let empty = head.is_empty() && ended;
+        if too_small || !sniffed_ok || matches!(stop, Stop::Failed(_)) || empty {
             return Response::from_parts(parts, head::rejoin(head, stop, body));
         }
         let enc = match encoder::Encoder::new(encoding) {
