@@ -19,9 +19,12 @@ use tokio_rustls::server::TlsStream;
 use tracing::debug;
 
 /// Answers the requests of a connection (the live runtime of one entrypoint).
+///
+/// The future is a concrete type (not boxed): hyper keeps it inside the connection's own
+/// state, so answering a request costs no allocation here.
 pub trait Handler: Send + Sync + 'static {
     /// Answers one request; its `Arc<ConnInfo>` is in the extensions.
-    fn handle(&self, req: Request) -> BoxFuture<'static, Response>;
+    fn handle(&self, req: Request) -> impl Future<Output = Response> + Send + use<Self>;
 }
 
 /// Performs TLS handshakes for an entrypoint.
@@ -87,11 +90,11 @@ impl Default for ConnSettings {
     }
 }
 
-pub(super) struct ConnCtx {
+pub(super) struct ConnCtx<H> {
     pub(super) entrypoint: Arc<str>,
     pub(super) local: SocketAddr,
     pub(super) peer: SocketAddr,
-    pub(super) handler: Arc<dyn Handler>,
+    pub(super) handler: Arc<H>,
     pub(super) tls: Option<Arc<dyn TlsAccept>>,
     pub(super) settings: Arc<ConnSettings>,
 }
@@ -101,7 +104,7 @@ pub(super) struct ConnCtx {
 /// With a TLS acceptor, the first byte decides (as Traefik's TCP router does): a TLS record
 /// (`0x16`, handshake) gets a handshake and the TLS routers; anything else is plain HTTP for
 /// the plain routers. The wait for that byte is bounded by the read timeout.
-pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, watcher: Watcher) {
+pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, watcher: Watcher) {
     let ConnCtx {
         entrypoint,
         local,
@@ -150,14 +153,15 @@ async fn first_byte(tcp: &TcpStream, timeout: Duration) -> Option<u8> {
     }
 }
 
-async fn run_http<I>(
+async fn run_http<I, H>(
     io: TokioIo<I>,
     info: Arc<ConnInfo>,
-    handler: Arc<dyn Handler>,
+    handler: Arc<H>,
     settings: &ConnSettings,
     watcher: Watcher,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    H: Handler,
 {
     let peer = info.peer;
     let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {

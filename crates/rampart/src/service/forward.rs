@@ -250,15 +250,23 @@ impl Endpoint for Forwarder {
 
 /// `X-Forwarded-For` = the values so far (several lines folded into one) + the peer.
 fn append_x_forwarded_for(headers: &mut http::HeaderMap, ip: std::net::IpAddr) {
-    let mut value = String::new();
-    for v in headers.get_all(&X_FORWARDED_FOR) {
-        if let Ok(s) = v.to_str() {
-            value.push_str(s);
-            value.push_str(", ");
+    let mut prior = headers.get_all(&X_FORWARDED_FOR).iter().peekable();
+    if prior.peek().is_none() {
+        // The usual case (the entrypoint dropped an untrusted client's list): no string work.
+        headers.insert(X_FORWARDED_FOR, crate::forwarded::ip_value(ip));
+        return;
+    }
+    let mut value = Vec::with_capacity(64);
+    for v in prior {
+        if v.to_str().is_ok() {
+            value.extend_from_slice(v.as_bytes());
+            value.extend_from_slice(b", ");
         }
     }
-    value.push_str(&ip.to_string());
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    let mut buf = [0u8; 45];
+    let len = crate::forwarded::write_ip(ip, &mut buf);
+    value.extend_from_slice(&buf[..len]);
+    if let Ok(v) = HeaderValue::from_bytes(&value) {
         headers.insert(X_FORWARDED_FOR, v);
     }
 }
