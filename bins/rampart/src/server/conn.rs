@@ -39,8 +39,13 @@ pub trait TlsAccept: Send + Sync + 'static {
 /// Connection-level settings of an entrypoint (from `transport` and `http2` in the static config).
 #[derive(Debug)]
 pub struct ConnSettings {
-    /// The hyper builder (HTTP/1.1 + HTTP/2), configured once.
+    /// The hyper builder (HTTP/1.1 + HTTP/2, reading the HTTP/2 preface to choose), configured
+    /// once.
     builder: auto::Builder<TokioExecutor>,
+    /// The same, HTTP/1.1 only: when ALPN or the first bytes already told.
+    http1: auto::Builder<TokioExecutor>,
+    /// The same, HTTP/2 only.
+    http2: auto::Builder<TokioExecutor>,
     /// Bound on the TLS handshake (slow or stalled clients).
     pub handshake_timeout: Duration,
     /// Bound on waiting for a new connection's first byte (the read timeout).
@@ -71,6 +76,8 @@ impl ConnSettings {
             .keep_alive_interval(idle_timeout)
             .enable_connect_protocol();
         ConnSettings {
+            http1: builder.clone().http1_only(),
+            http2: builder.clone().http2_only(),
             builder,
             handshake_timeout: Duration::from_secs(10),
             first_byte_timeout: read_timeout.unwrap_or(Duration::from_mins(1)),
@@ -101,9 +108,16 @@ pub(super) struct ConnCtx<H> {
 
 /// Serves one accepted connection to completion.
 ///
-/// With a TLS acceptor, the first byte decides (as Traefik's TCP router does): a TLS record
-/// (`0x16`, handshake) gets a handshake and the TLS routers; anything else is plain HTTP for
-/// the plain routers. The wait for that byte is bounded by the read timeout.
+/// The first bytes decide, without consuming them (as Traefik's TCP router does for TLS): a
+/// TLS record (`0x16`, handshake) gets a handshake and the TLS routers, then ALPN chooses
+/// HTTP/2 or HTTP/1.1 (RFC 9113 §3.3: HTTP/2 over TLS is negotiated, never guessed); the
+/// HTTP/2 preface means h2c with prior knowledge; anything else is HTTP/1.1. Only a client that
+/// has sent part of the preface so far leaves the choice to hyper. The wait for those bytes is
+/// bounded by the read timeout.
+///
+/// The connection's HTTP state is allocated on its own, at the size of the protocol it speaks:
+/// this task's own state stays a few hundred bytes, which is what an idle keep-alive
+/// connection costs besides hyper's buffers.
 pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, watcher: Watcher) {
     let ConnCtx {
         entrypoint,
@@ -113,43 +127,79 @@ pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, watcher: 
         tls,
         settings,
     } = ctx;
-    let acceptor = match tls {
-        Some(acceptor) => match first_byte(&tcp, settings.first_byte_timeout).await {
-            Some(TLS_HANDSHAKE_RECORD) => Some(acceptor),
-            Some(_) => None,
-            None => return,
-        },
-        None => None,
+    let Some(sniffed) = sniff(&tcp, settings.first_byte_timeout).await else {
+        return;
     };
-    match acceptor {
-        None => {
+    let acceptor = match (sniffed, tls) {
+        (Sniffed::Tls, Some(acceptor)) => acceptor,
+        (sniffed, _) => {
             let info = Arc::new(ConnInfo::plain(peer, &entrypoint).local(local));
-            run_http(TokioIo::new(tcp), info, handler, &settings, watcher).await;
+            let builder = match sniffed {
+                Sniffed::H2 => &settings.http2,
+                Sniffed::Unsure => &settings.builder,
+                Sniffed::H1 | Sniffed::Tls => &settings.http1,
+            };
+            let conn = run_http(TokioIo::new(tcp), info, handler, builder, watcher);
+            Box::pin(conn).await;
+            return;
         }
-        Some(acceptor) => {
-            let handshake = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp));
-            match handshake.await {
-                Ok(Ok((stream, tls_info))) => {
-                    let info =
-                        Arc::new(ConnInfo::with_tls(peer, &entrypoint, tls_info).local(local));
-                    run_http(TokioIo::new(stream), info, handler, &settings, watcher).await;
-                }
-                Ok(Err(e)) => debug!(%peer, %entrypoint, error = %e, "TLS handshake failed"),
-                Err(_) => debug!(%peer, %entrypoint, "TLS handshake timed out"),
-            }
+    };
+    let handshake = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp));
+    match handshake.await {
+        Ok(Ok((stream, tls_info))) => {
+            let builder = if tls_info.alpn.as_deref() == Some(b"h2") {
+                &settings.http2
+            } else {
+                &settings.http1
+            };
+            let info = Arc::new(ConnInfo::with_tls(peer, &entrypoint, tls_info).local(local));
+            let conn = run_http(TokioIo::new(stream), info, handler, builder, watcher);
+            Box::pin(conn).await;
         }
+        Ok(Err(e)) => debug!(%peer, %entrypoint, error = %e, "TLS handshake failed"),
+        Err(_) => debug!(%peer, %entrypoint, "TLS handshake timed out"),
     }
 }
 
 /// The content type of a TLS handshake record (RFC 8446 §5.1).
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
-/// The connection's first byte, without consuming it; `None` if it closed or stayed silent.
-async fn first_byte(tcp: &TcpStream, timeout: Duration) -> Option<u8> {
-    let mut buf = [0u8; 1];
-    match tokio::time::timeout(timeout, tcp.peek(&mut buf)).await {
-        Ok(Ok(1)) => Some(buf[0]),
-        _ => None,
+/// The HTTP/2 connection preface (RFC 9113 §3.4).
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What a connection's first bytes say it speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    /// A TLS handshake record.
+    Tls,
+    /// The whole HTTP/2 preface: h2c with prior knowledge.
+    H2,
+    /// Part of the preface so far: could still be either.
+    Unsure,
+    /// Anything else.
+    H1,
+}
+
+/// Peeks at a connection's first bytes (nothing is consumed); `None` if it closed or stayed
+/// silent for `timeout`.
+async fn sniff(tcp: &TcpStream, timeout: Duration) -> Option<Sniffed> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    let n = match tokio::time::timeout(timeout, tcp.peek(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => n,
+        _ => return None,
+    };
+    Some(classify(&buf[..n]))
+}
+
+fn classify(first: &[u8]) -> Sniffed {
+    if first.first() == Some(&TLS_HANDSHAKE_RECORD) {
+        Sniffed::Tls
+    } else if !H2_PREFACE.starts_with(first) {
+        Sniffed::H1
+    } else if first.len() == H2_PREFACE.len() {
+        Sniffed::H2
+    } else {
+        Sniffed::Unsure
     }
 }
 
@@ -157,7 +207,7 @@ async fn run_http<I, H>(
     io: TokioIo<I>,
     info: Arc<ConnInfo>,
     handler: Arc<H>,
-    settings: &ConnSettings,
+    builder: &auto::Builder<TokioExecutor>,
     watcher: Watcher,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -170,11 +220,24 @@ async fn run_http<I, H>(
         let fut = handler.handle(req);
         async move { Ok::<_, Infallible>(fut.await) }
     });
-    let conn = settings
-        .builder
-        .serve_connection_with_upgrades(io, service)
-        .into_owned();
+    let conn = builder.serve_connection_with_upgrades(io, service);
     if let Err(e) = watcher.watch(conn).await {
         debug!(%peer, error = %e, "connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_bytes_choose_the_protocol() {
+        assert_eq!(classify(b"\x16\x03\x01\x02\x00"), Sniffed::Tls);
+        assert_eq!(classify(b"GET / HTTP/1.1\r\n"), Sniffed::H1);
+        assert_eq!(classify(b"POST /x HTTP/1.1\r\n"), Sniffed::H1);
+        assert_eq!(classify(b"PROPFIND / HTTP/1.1"), Sniffed::H1);
+        assert_eq!(classify(b"P"), Sniffed::Unsure);
+        assert_eq!(classify(b"PRI * HTTP/2.0\r\n"), Sniffed::Unsure);
+        assert_eq!(classify(H2_PREFACE), Sniffed::H2);
     }
 }

@@ -85,6 +85,13 @@ impl Target {
 
     /// The upstream request target (origin-form) for `pq` (path and query as received).
     fn uri_for(&self, pq: Option<&PathAndQuery>) -> Result<Uri, http::Error> {
+        if let Some(pq) = pq
+            && self.base_path.is_none()
+            && !pq.query().is_some_and(|q| q.contains(';'))
+        {
+            // The usual case: the request's own target, shared (no copy, no parse).
+            return Ok(Uri::from(pq.clone()));
+        }
         let pq = pq.map_or("/", PathAndQuery::as_str);
         // Go's ReverseProxy turns `;` in the query into `&` (Traefik keeps it, for middlewares
         // that add semicolons); only allocate when there is one.
@@ -202,7 +209,8 @@ impl Forwarder {
         };
         let (req, done) = self.signal_body_end(req);
         let pool = self.transport.pool(protocol);
-        let fut = pool.send(&self.target.dial, req);
+        // Pinned once and borrowed by whichever wait applies: this future holds one copy of it.
+        let fut = std::pin::pin!(pool.send(&self.target.dial, req));
         let mut res = match (self.transport.response_header_timeout(), done) {
             (Some(limit), Some(done)) => {
                 tokio::select! {

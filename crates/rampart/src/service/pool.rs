@@ -47,6 +47,8 @@ pub(crate) struct Dial {
     uri: Uri,
     /// The URI's hash, computed once: a dial target is looked up on every request.
     hash: u64,
+    /// The authority as a `Host` value, for requests that carry none.
+    host: HeaderValue,
 }
 
 impl PartialEq for Dial {
@@ -76,6 +78,8 @@ impl Dial {
         uri.hash(&mut h);
         Dial {
             hash: h.finish(),
+            host: HeaderValue::from_str(uri.authority().map_or("", Authority::as_str))
+                .expect("an authority is a valid header value"),
             uri,
         }
     }
@@ -364,10 +368,8 @@ fn h1_form(dial: &Dial, req: &mut http::Request<Body>) {
         let pq = req.uri().path_and_query().cloned();
         *req.uri_mut() = Uri::from(pq.unwrap_or_else(|| PathAndQuery::from_static("/")));
     }
-    if !req.headers().contains_key(HOST)
-        && let Ok(v) = HeaderValue::from_str(dial.authority().as_str())
-    {
-        req.headers_mut().insert(HOST, v);
+    if !req.headers().contains_key(HOST) {
+        req.headers_mut().insert(HOST, dial.host.clone());
     }
 }
 

@@ -113,6 +113,27 @@ fn exchange_error(e: &ExchangeError) -> RequestError {
     RequestError::new(ErrorSource::Auth, status, e.to_string())
 }
 
+/// Where an auth decision came from; each form is borrowed as an [`Outcome`] without copying
+/// the auth answer (a cache hit shares the stored answer).
+enum Decision {
+    /// This request's own exchange.
+    Asked(Outcome),
+    /// A coalesced exchange's outcome.
+    Shared(Arc<Outcome>),
+    /// A stored 2xx answer.
+    Cached(Arc<Answer>),
+}
+
+impl Decision {
+    fn outcome(&self) -> Result<&Answer, &RequestError> {
+        match self {
+            Decision::Asked(o) => o.as_ref(),
+            Decision::Shared(o) => o.as_ref().as_ref(),
+            Decision::Cached(a) => Ok(a),
+        }
+    }
+}
+
 /// A bare status, empty body: what Traefik writes with `rw.WriteHeader(code)`.
 fn bare(status: StatusCode) -> Response {
     let mut res = Response::new(Body::empty());
@@ -210,15 +231,16 @@ impl ForwardAuth {
     }
 
     /// The auth decision for `parts`: from the cache, from a coalesced flight, or asked.
-    async fn decide(&self, parts: &Parts, body: Option<Bytes>) -> Arc<Outcome> {
+    async fn decide(&self, parts: &Parts, body: Option<Bytes>) -> Decision {
         let Some(cache) = &self.inner.cache else {
             let req = self.auth_request(parts, body);
-            return Arc::new(Self::exchange(&self.inner, req).await);
+            return Decision::Asked(Self::exchange(&self.inner, req).await);
         };
         let key = cache.key(parts);
         if let Some(hit) = cache.get(&key) {
-            return Arc::new(Ok((*hit).clone()));
+            return Decision::Cached(hit);
         }
+        let key: Arc<[u8]> = key.into();
         let req = self.auth_request(parts, body.clone());
         let inner = self.inner.clone();
         let flight_key = key.clone();
@@ -240,11 +262,11 @@ impl ForwardAuth {
             Err(_) => true,
         };
         if leader || shareable {
-            return outcome;
+            return Decision::Shared(outcome);
         }
         // A denial (or an answer with cookies) belongs to the client that asked: ask again.
         let req = self.auth_request(parts, body);
-        Arc::new(Self::exchange(&self.inner, req).await)
+        Decision::Asked(Self::exchange(&self.inner, req).await)
     }
 
     async fn run<'a>(&'a self, req: Request, next: Next<'a>) -> Response {
@@ -279,10 +301,10 @@ impl ForwardAuth {
             name: &inner.name,
             armed: true,
         };
-        let outcome = self.decide(&parts, auth_body).await;
+        let decision = self.decide(&parts, auth_body).await;
         gone.armed = false;
 
-        let answer = match &*outcome {
+        let answer = match decision.outcome() {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(middleware = %inner.name, error = %e, "forwardAuth");
