@@ -59,7 +59,8 @@ enum Sender {
 struct Rig {
     rt: Runtime,
     clients: BTreeMap<&'static str, Sender>,
-    _proxy: Running,
+    proxy: Running,
+    upstream: SocketAddr,
     _dir: tempfile::TempDir,
 }
 
@@ -119,7 +120,7 @@ impl Rig {
         let cert = ca.server_cert(&["localhost"]);
         std::fs::write(dir.path().join("cert.pem"), &cert.cert_pem).expect("write cert");
         std::fs::write(dir.path().join("key.pem"), &cert.key_pem).expect("write key");
-        let (proxy, clients) = rt.block_on(async {
+        let (proxy, clients, upstream) = rt.block_on(async {
             let up = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let auth = TcpListener::bind("127.0.0.1:0").await.expect("bind");
             let (up_addr, auth_addr) = (
@@ -156,12 +157,13 @@ impl Rig {
                 "tls_h2_forward_auth",
                 h2_tls(proxy.addr("tls").expect("tls"), &ca).await,
             );
-            (proxy, clients)
+            (proxy, clients, up_addr)
         });
         Rig {
             rt,
             clients,
-            _proxy: proxy,
+            proxy,
+            upstream,
             _dir: dir,
         }
     }
@@ -252,8 +254,63 @@ fn allocation_report(rig: &mut Rig, n: usize) {
     }
 }
 
+/// `RAMPART_E2E_IDLE=N`: opens N keep-alive connections to the plain entrypoint, one request
+/// each, and tells the heap bytes (and blocks) each idle connection keeps, and the RSS.
+fn idle_report(rig: &mut Rig, n: usize, row: &str, addr: SocketAddr) {
+    let rss = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .unwrap_or(0.0)
+    };
+    let before = stats_alloc::Region::new(GLOBAL);
+    let rss0 = rss();
+    let mut held = Vec::with_capacity(n);
+    rig.rt.block_on(async {
+        for _ in 0..n {
+            let Sender::H1(mut tx) = h1(addr).await else {
+                unreachable!()
+            };
+            let req = http::Request::get("/")
+                .header("host", "127.0.0.1")
+                .body(Empty::<Bytes>::new())
+                .expect("request");
+            let res = tx.send_request(req).await.expect("response");
+            let _ = res.into_body().collect().await.expect("body");
+            held.push(tx);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    });
+    let s = before.change();
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let (live, blocks) = (
+        (s.bytes_allocated as f64 - s.bytes_deallocated as f64) / n as f64,
+        (s.allocations as f64 - s.deallocations as f64) / n as f64,
+    );
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let per_conn_rss = (rss() - rss0) / n as f64;
+    println!(
+        "{row}: {n} idle connections (client side included): {live:.0} heap bytes and \
+         {blocks:.1} blocks live per connection; RSS +{per_conn_rss:.1} KiB per connection"
+    );
+}
+
 fn main() {
     let mut rig = Rig::start();
+    if let Some(n) = std::env::var("RAMPART_E2E_IDLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        let upstream = rig.upstream;
+        idle_report(&mut rig, n, "direct", upstream);
+        let plain = rig.proxy.addr("plain").expect("plain");
+        idle_report(&mut rig, n, "plain", plain);
+        return;
+    }
     if let Ok(row) = std::env::var("RAMPART_E2E_ONLY") {
         let n: usize = std::env::var("RAMPART_E2E_REQUESTS")
             .ok()
