@@ -202,7 +202,10 @@ class Proxy:
 
 class Rampart(Proxy):
     def __init__(self, binary: Path):
-        super().__init__("rampart", version_of([str(binary), "version"]), supports_cache=True)
+        version = version_of([str(binary), "version"]).removeprefix("rampart ")
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+        super().__init__("rampart", f"{version} ({commit})" if commit else version, supports_cache=True)
         self.binary = binary
 
     def command(self, work: Path, p: Ports) -> list[str]:
@@ -513,6 +516,7 @@ def main() -> int:
     if "caddy" in wanted:
         proxies.append(Caddy())
 
+    load_before = os.getloadavg()
     results: dict[tuple[str, str], list[Result]] = {}
     idle: dict[str, list[tuple[int, float, float]]] = {}
     direct: list[Result] = []
@@ -549,6 +553,7 @@ def main() -> int:
     finally:
         stop(servers)
 
+    args.load = (load_before, os.getloadavg())
     table = render(proxies, results, idle, direct, args)
     print(table)
     if not args.no_write:
@@ -573,7 +578,9 @@ def render(proxies, results, idle, direct, args) -> str:
     lines = [
         f"Run {when} on {platform.node()} ({cpu}, {os.cpu_count()} cores, Linux {platform.release()}); "
         f"proxy pinned to core {PROXY_CORE} with one worker, load generator + upstream + auth on core {LOAD_CORE}; "
-        f"median of {args.rounds} rounds of {args.duration}s each, proxies alternating.",
+        f"median of {args.rounds} rounds of {args.duration}s each, proxies alternating. "
+        f"Load average (1 min) {args.load[0][0]:.2f} before the run, {args.load[1][0]:.2f} after "
+        "(other work on the machine inflates every number; ratios within the run are what count).",
         "",
         "Versions: " + ", ".join(f"{p.name} {p.version}" for p in proxies)
         + f", wrk {version_of(['sh', '-c', 'wrk -v 2>&1 | head -1']).split()[1] if have('wrk') else '?'}"

@@ -4,67 +4,49 @@
 //! * on `UPSTREAM_ADDR`, `200 hello` to every request (HTTP/1.1 keep-alive);
 //! * on `AUTH_ADDR`, `200` with `X-authentik-username` and `X-authentik-groups` to every request.
 //!
-//! Both are as cheap as hyper allows, so the proxies' differences show.
+//! Both are as cheap as hyper allows (`rampart_benches::peers`), so the proxies' differences
+//! show.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use rampart_benches::peers::{Role, serve};
 use tokio::net::TcpListener;
 
-fn main() {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [upstream, auth] = args.as_slice() else {
-        eprintln!("usage: peer-servers UPSTREAM_ADDR AUTH_ADDR");
-        std::process::exit(2);
+    let parsed: Option<(SocketAddr, SocketAddr)> = match args.as_slice() {
+        [upstream, auth] => upstream.parse().ok().zip(auth.parse().ok()),
+        _ => None,
     };
-    let upstream: SocketAddr = upstream.parse().expect("UPSTREAM_ADDR is host:port");
-    let auth: SocketAddr = auth.parse().expect("AUTH_ADDR is host:port");
-    let rt = tokio::runtime::Builder::new_current_thread()
+    let Some((upstream, auth)) = parsed else {
+        eprintln!("usage: peer-servers UPSTREAM_ADDR AUTH_ADDR (each host:port)");
+        return ExitCode::from(2);
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("runtime");
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("peer-servers: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     rt.block_on(async move {
-        let up = tokio::spawn(serve(upstream, false));
-        let au = tokio::spawn(serve(auth, true));
-        let _ = tokio::join!(up, au);
-    });
-}
-
-async fn serve(addr: SocketAddr, is_auth: bool) {
-    let listener = TcpListener::bind(addr).await.expect("bind");
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
+        let (up, au) = match (
+            TcpListener::bind(upstream).await,
+            TcpListener::bind(auth).await,
+        ) {
+            (Ok(up), Ok(au)) => (up, au),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("peer-servers: bind: {e}");
+                return ExitCode::FAILURE;
+            }
         };
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(async move {
-            let svc = service_fn(move |_req| async move {
-                let mut res = hyper::Response::new(Full::new(Bytes::from_static(if is_auth {
-                    b""
-                } else {
-                    b"hello"
-                })));
-                if is_auth {
-                    let h = res.headers_mut();
-                    h.insert(
-                        "x-authentik-username",
-                        http::HeaderValue::from_static("akadmin"),
-                    );
-                    h.insert(
-                        "x-authentik-groups",
-                        http::HeaderValue::from_static("admins|users"),
-                    );
-                }
-                Ok::<_, Infallible>(res)
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
-        });
-    }
+        let up = tokio::spawn(serve(up, Role::Upstream));
+        let au = tokio::spawn(serve(au, Role::Auth));
+        let _ = tokio::join!(up, au);
+        ExitCode::SUCCESS
+    })
 }

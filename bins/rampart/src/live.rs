@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use rampart::compile::{self, CompileInput, InternalServices, TlsRouter};
-use rampart::middleware::{BoxFuture, Registry};
+use rampart::middleware::Registry;
 use rampart::runtime::{EntrypointRuntime, Report, Runtime};
 use rampart::{Request, Response};
 use rampart_config::provider::Snapshot;
@@ -132,7 +132,7 @@ impl Live {
     }
 
     /// The handler of entrypoint `name`.
-    pub fn handler(&self, name: &str) -> Option<Arc<dyn Handler>> {
+    pub fn handler(&self, name: &str) -> Option<Arc<EntrypointHandler>> {
         let slot = self.entrypoints.get(name)?.clone();
         Some(Arc::new(EntrypointHandler(slot)))
     }
@@ -169,12 +169,13 @@ impl Live {
 }
 
 /// Serves requests of one entrypoint from whatever runtime is current when they arrive.
-struct EntrypointHandler(Arc<ArcSwap<EntrypointRuntime>>);
+#[derive(Debug)]
+pub struct EntrypointHandler(Arc<ArcSwap<EntrypointRuntime>>);
 
 impl Handler for EntrypointHandler {
-    fn handle(&self, req: Request) -> BoxFuture<'static, Response> {
+    fn handle(&self, req: Request) -> impl Future<Output = Response> + Send + use<> {
         let ep = self.0.load_full();
-        Box::pin(async move { ep.handle(req).await })
+        async move { ep.handle(req).await }
     }
 }
 

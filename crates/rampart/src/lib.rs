@@ -6,6 +6,7 @@
 //! request/ → rule/ → table/ → middleware/ → service/ → pipeline
 //! ```
 //!
+//! * [`access_log`] — access-log lines in Traefik's formats, written at the pipeline's end.
 //! * [`body`] — the one body type every stage speaks ([`Body`]).
 //! * [`context`] — what the connection tells about a request ([`ConnInfo`]).
 //! * [`entrypoint`] — the stage between the socket and routing: forwarded headers, `Connection`.
@@ -25,6 +26,7 @@
 //! The configuration side lives in `rampart-config`; this crate turns a validated configuration
 //! into immutable runtime objects and runs requests through them.
 
+pub mod access_log;
 pub mod body;
 pub mod compile;
 pub mod context;

@@ -1,11 +1,14 @@
-//! One accepted connection: optional TLS, then HTTP/1.1 or HTTP/2 (auto-detected, h2c prior
-//! knowledge on plain entrypoints), with every request carrying its `Arc<ConnInfo>`.
+//! One accepted connection: optional TLS, then HTTP/1.1 or HTTP/2 (chosen by ALPN or the
+//! first bytes; h2c prior knowledge on plain entrypoints), with every request carrying its
+//! `Arc<ConnInfo>`.
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper_util::rt::TokioExecutor;
+use hyper_util::server::conn::auto;
 use rampart::context::TlsInfo;
 use rampart::middleware::BoxFuture;
 use rampart::{ConnInfo, Request, Response};
@@ -19,9 +22,12 @@ use super::drive::drive;
 use super::settings::ConnSettings;
 
 /// Answers the requests of a connection (the live runtime of one entrypoint).
+///
+/// The future is a concrete type (not boxed): hyper keeps it inside the connection's own
+/// state, so answering a request costs no allocation here.
 pub trait Handler: Send + Sync + 'static {
     /// Answers one request; its `Arc<ConnInfo>` is in the extensions.
-    fn handle(&self, req: Request) -> BoxFuture<'static, Response>;
+    fn handle(&self, req: Request) -> impl Future<Output = Response> + Send + use<Self>;
 }
 
 /// Performs TLS handshakes for an entrypoint.
@@ -33,58 +39,91 @@ pub trait TlsAccept: Send + Sync + 'static {
     ) -> BoxFuture<'static, io::Result<(TlsStream<TcpStream>, TlsInfo)>>;
 }
 
-pub(super) struct ConnCtx {
+pub(super) struct ConnCtx<H> {
     pub(super) entrypoint: Arc<str>,
     pub(super) local: SocketAddr,
     pub(super) peer: SocketAddr,
-    pub(super) handler: Arc<dyn Handler>,
+    pub(super) handler: Arc<H>,
     pub(super) tls: Option<Arc<dyn TlsAccept>>,
     pub(super) settings: Arc<ConnSettings>,
 }
 
 /// Serves one accepted connection to completion.
 ///
-/// With a TLS acceptor, the first byte decides (as Traefik's TCP router does): a TLS record
-/// (`0x16`, handshake) gets a handshake and the TLS routers; anything else is plain HTTP for
-/// the plain routers. The wait for that byte is bounded by the read timeout, the handshake by
-/// the handshake timeout; a stop drops a connection still in either (it has no request yet).
-pub(super) async fn serve(tcp: TcpStream, ctx: ConnCtx, token: ConnToken) {
+/// The first bytes decide, without consuming them (as Traefik's TCP router does for TLS): a
+/// TLS record (`0x16`, handshake) gets a handshake and the TLS routers, then ALPN chooses
+/// HTTP/2 or HTTP/1.1 (RFC 9113 §3.3: HTTP/2 over TLS is negotiated, never guessed); the
+/// HTTP/2 preface means h2c with prior knowledge; anything else is HTTP/1.1. Only a client that
+/// has sent part of the preface so far leaves the choice to hyper. The wait for those bytes is
+/// bounded by the read timeout, the handshake by the handshake timeout; a stop drops a
+/// connection still in either (it has no request yet).
+///
+/// The connection's HTTP state is allocated on its own, at the size of the protocol it speaks:
+/// this task's own state stays small, which is what an idle keep-alive connection costs
+/// besides hyper's buffers.
+pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, token: ConnToken) {
     let accepted = Instant::now();
     let established = tokio::select! {
         () = token.graceful.wait() => return,
         established = establish(tcp, &ctx) => established,
     };
+    let settings = &ctx.settings;
     match established {
-        Some(Established::Plain(tcp, info)) => {
-            drive(tcp, info, ctx.handler, &ctx.settings, token, accepted).await;
+        Some(Established::Plain(tcp, info, sniffed)) => {
+            let builder = match sniffed {
+                Sniffed::H2 => &settings.http2,
+                Sniffed::Unsure => &settings.builder,
+                Sniffed::H1 | Sniffed::Tls => &settings.http1,
+            };
+            let conn = drive(tcp, info, ctx.handler, settings, builder, token, accepted);
+            Box::pin(conn).await;
         }
         Some(Established::Tls(stream, info)) => {
-            drive(*stream, info, ctx.handler, &ctx.settings, token, accepted).await;
+            let builder = http_builder_for_alpn(settings, info.tls.as_ref());
+            let conn = drive(
+                *stream,
+                info.clone(),
+                ctx.handler,
+                settings,
+                builder,
+                token,
+                accepted,
+            );
+            Box::pin(conn).await;
         }
         None => {}
     }
 }
 
+/// HTTP/2 when ALPN chose it, HTTP/1.1 otherwise (no ALPN means HTTP/1.1 over TLS).
+fn http_builder_for_alpn<'s>(
+    settings: &'s ConnSettings,
+    tls: Option<&TlsInfo>,
+) -> &'s auto::Builder<TokioExecutor> {
+    if tls.and_then(|t| t.alpn.as_deref()) == Some(b"h2") {
+        &settings.http2
+    } else {
+        &settings.http1
+    }
+}
+
 /// A connection ready for HTTP.
 enum Established {
-    Plain(TcpStream, Arc<ConnInfo>),
+    Plain(TcpStream, Arc<ConnInfo>, Sniffed),
     Tls(Box<TlsStream<TcpStream>>, Arc<ConnInfo>),
 }
 
 /// Tells TLS from plain HTTP and completes the handshake; `None` if the connection went
 /// silent, closed, or failed its handshake.
-async fn establish(tcp: TcpStream, ctx: &ConnCtx) -> Option<Established> {
+async fn establish<H>(tcp: TcpStream, ctx: &ConnCtx<H>) -> Option<Established> {
     let (peer, entrypoint) = (ctx.peer, &ctx.entrypoint);
-    let acceptor = match &ctx.tls {
-        Some(acceptor) => match first_byte(&tcp, ctx.settings.first_byte_timeout()).await? {
-            TLS_HANDSHAKE_RECORD => Some(acceptor),
-            _ => None,
-        },
-        None => None,
-    };
-    let Some(acceptor) = acceptor else {
-        let info = ConnInfo::plain(peer, entrypoint).local(ctx.local);
-        return Some(Established::Plain(tcp, Arc::new(info)));
+    let sniffed = sniff(&tcp, ctx.settings.first_byte_timeout()).await?;
+    let acceptor = match (sniffed, &ctx.tls) {
+        (Sniffed::Tls, Some(acceptor)) => acceptor,
+        (sniffed, _) => {
+            let info = ConnInfo::plain(peer, entrypoint).local(ctx.local);
+            return Some(Established::Plain(tcp, Arc::new(info), sniffed));
+        }
     };
     let handshake = tokio::time::timeout(ctx.settings.handshake_timeout, acceptor.accept(tcp));
     match handshake.await {
@@ -106,11 +145,57 @@ async fn establish(tcp: TcpStream, ctx: &ConnCtx) -> Option<Established> {
 /// The content type of a TLS handshake record (RFC 8446 §5.1).
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
-/// The connection's first byte, without consuming it; `None` if it closed or stayed silent.
-async fn first_byte(tcp: &TcpStream, timeout: Duration) -> Option<u8> {
-    let mut buf = [0u8; 1];
-    match tokio::time::timeout(timeout, tcp.peek(&mut buf)).await {
-        Ok(Ok(1)) => Some(buf[0]),
-        _ => None,
+/// The HTTP/2 connection preface (RFC 9113 §3.4).
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// What a connection's first bytes say it speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    /// A TLS handshake record.
+    Tls,
+    /// The whole HTTP/2 preface: h2c with prior knowledge.
+    H2,
+    /// Part of the preface so far: could still be either.
+    Unsure,
+    /// Anything else.
+    H1,
+}
+
+/// Peeks at a connection's first bytes (nothing is consumed); `None` if it closed or stayed
+/// silent for `timeout`.
+async fn sniff(tcp: &TcpStream, timeout: Duration) -> Option<Sniffed> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    let n = match tokio::time::timeout(timeout, tcp.peek(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => n,
+        _ => return None,
+    };
+    Some(classify(&buf[..n]))
+}
+
+fn classify(first: &[u8]) -> Sniffed {
+    if first.first() == Some(&TLS_HANDSHAKE_RECORD) {
+        Sniffed::Tls
+    } else if !H2_PREFACE.starts_with(first) {
+        Sniffed::H1
+    } else if first.len() == H2_PREFACE.len() {
+        Sniffed::H2
+    } else {
+        Sniffed::Unsure
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_bytes_choose_the_protocol() {
+        assert_eq!(classify(b"\x16\x03\x01\x02\x00"), Sniffed::Tls);
+        assert_eq!(classify(b"GET / HTTP/1.1\r\n"), Sniffed::H1);
+        assert_eq!(classify(b"POST /x HTTP/1.1\r\n"), Sniffed::H1);
+        assert_eq!(classify(b"PROPFIND / HTTP/1.1"), Sniffed::H1);
+        assert_eq!(classify(b"P"), Sniffed::Unsure);
+        assert_eq!(classify(b"PRI * HTTP/2.0\r\n"), Sniffed::Unsure);
+        assert_eq!(classify(H2_PREFACE), Sniffed::H2);
     }
 }

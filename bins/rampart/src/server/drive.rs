@@ -1,4 +1,4 @@
-//! Driving one connection: hyper (HTTP/1.1 or HTTP/2, auto-detected) serves it, while this
+//! Driving one connection: hyper (HTTP/1.1 or HTTP/2, as `conn` chose) serves it, while this
 //! loop enforces the responding timeouts, the keep-alive limits and the stop signals.
 
 use std::convert::Infallible;
@@ -8,7 +8,8 @@ use std::time::Duration;
 use http::header::{CONNECTION, HeaderValue};
 use http::{Method, Version};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use rampart::{Body, ConnInfo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
@@ -22,15 +23,17 @@ use super::settings::{ConnSettings, KeepAliveLimits, Timeouts};
 use super::state::{ConnState, Due};
 
 /// Serves `io` until the peer closes, a timeout cuts it, or the proxy stops.
-pub(super) async fn drive<I>(
+pub(super) async fn drive<I, H>(
     io: I,
     info: Arc<ConnInfo>,
-    handler: Arc<dyn Handler>,
-    settings: &Arc<ConnSettings>,
+    handler: Arc<H>,
+    settings: &ConnSettings,
+    builder: &auto::Builder<TokioExecutor>,
     token: ConnToken,
     accepted: Instant,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    H: Handler,
 {
     let peer = info.peer;
     let state = ConnState::new(accepted, settings.timeouts);
@@ -43,7 +46,7 @@ pub(super) async fn drive<I>(
             async move { Ok::<_, Infallible>(served.await) }
         })
     };
-    let conn = settings.builder.serve_connection_with_upgrades(io, service);
+    let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
     let never = Duration::from_hours(365 * 24);
     let sleep = tokio::time::sleep(never);
@@ -89,14 +92,14 @@ pub(super) async fn drive<I>(
 
 /// Answers one request: deadlines on its body, the keep-alive limits on its response, and a
 /// guard that keeps the connection busy until the response is written.
-fn serve_request(
+fn serve_request<H: Handler>(
     state: &Arc<ConnState>,
     timeouts: Timeouts,
     limits: KeepAliveLimits,
     info: &Arc<ConnInfo>,
-    handler: &dyn Handler,
+    handler: &H,
     req: http::Request<Incoming>,
-) -> impl Future<Output = http::Response<Tracked>> + Send + use<> {
+) -> impl Future<Output = http::Response<Tracked>> + Send + use<H> {
     let version = req.version();
     let h2 = version == Version::HTTP_2;
     let (guard, started, count) = state.request(version);

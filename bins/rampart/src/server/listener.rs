@@ -68,9 +68,9 @@ impl Listener {
     ///
     /// Accept errors never end the loop: running out of file descriptors backs off briefly
     /// (no busy loop) and resumes when connections close.
-    pub async fn serve(
+    pub async fn serve<H: Handler>(
         self,
-        handler: Arc<dyn Handler>,
+        handler: Arc<H>,
         tls: Option<Arc<dyn TlsAccept>>,
         settings: Arc<ConnSettings>,
         drain: Arc<Drain>,

@@ -45,8 +45,13 @@ impl KeepAliveLimits {
 /// Connection-level settings of an entrypoint.
 #[derive(Debug)]
 pub struct ConnSettings {
-    /// The hyper builder (HTTP/1.1 + HTTP/2), configured once.
+    /// The hyper builder (HTTP/1.1 + HTTP/2, reading the HTTP/2 preface to choose),
+    /// configured once: for a client that has sent only part of the preface so far.
     pub(super) builder: auto::Builder<TokioExecutor>,
+    /// The same, HTTP/1.1 only: when ALPN or the first bytes already told.
+    pub(super) http1: auto::Builder<TokioExecutor>,
+    /// The same, HTTP/2 only.
+    pub(super) http2: auto::Builder<TokioExecutor>,
     /// Bound on the TLS handshake (slow or stalled clients).
     pub handshake_timeout: Duration,
     /// The responding timeouts.
@@ -83,6 +88,8 @@ impl ConnSettings {
             .keep_alive_interval(timeouts.idle())
             .enable_connect_protocol();
         ConnSettings {
+            http1: builder.clone().http1_only(),
+            http2: builder.clone().http2_only(),
             builder,
             handshake_timeout: Duration::from_secs(10),
             timeouts,

@@ -140,8 +140,7 @@ impl ForwardedHeaders {
         if let Some(ip) = peer
             && is_absent(headers, &X_REAL_IP)
         {
-            let v = HeaderValue::from_str(&ip.to_string()).expect("an IP is a valid value");
-            headers.insert(X_REAL_IP, v);
+            headers.insert(X_REAL_IP, crate::forwarded::ip_value(ip));
         }
 
         if is_absent(headers, &X_FORWARDED_PROTO) {

@@ -6,5 +6,6 @@
 mod names;
 mod suppress;
 
-pub use names::{HOP_BY_HOP, MANAGED, is_managed, remove_managed};
+pub(crate) use names::write_ip;
+pub use names::{HOP_BY_HOP, MANAGED, ip_value, is_managed, remove_managed};
 pub use suppress::SuppressForwardedFor;

@@ -1,7 +1,9 @@
 //! Header names: the managed `X-Forwarded-*` set and the hop-by-hop list.
 
+use std::net::IpAddr;
+
 use http::HeaderMap;
-use http::header::HeaderName;
+use http::header::{HeaderName, HeaderValue};
 
 /// The `X-Forwarded-*` headers rampart manages, as Traefik's `forwardedheaders.XHeadersSet`.
 ///
@@ -71,13 +73,6 @@ pub fn is_managed(name: &str) -> bool {
     })
 }
 
-/// Whether `name` could be an alias of a managed name: it starts with `x` and has a byte
-/// that is neither alphanumeric nor `-`.
-fn may_be_alias(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.first() == Some(&b'x') && b.iter().any(|&c| c != b'-' && !c.is_ascii_alphanumeric())
-}
-
 /// Removes every managed header and every alias of one from `headers`.
 ///
 /// ```
@@ -91,11 +86,29 @@ fn may_be_alias(name: &str) -> bool {
 /// assert_eq!(h.len(), 1);
 /// ```
 pub fn remove_managed(headers: &mut HeaderMap) {
-    for name in &MANAGED {
-        headers.remove(name);
+    // One scan of the names instead of a hashed lookup per managed name: a browser request
+    // usually has no `x-…` header at all, and then nothing else is done.
+    let mut found = [0usize; 13]; // indices into MANAGED
+    let mut n = 0;
+    let mut alias = false;
+    for name in headers.keys() {
+        let s = name.as_str();
+        if s.len() < 8 || s.as_bytes()[0] != b'x' {
+            continue;
+        }
+        if let Some(i) = MANAGED.iter().position(|m| m.as_str() == s) {
+            // `keys()` yields each name once, and there are only so many managed names.
+            found[n] = i;
+            n += 1;
+        } else if is_managed(s) {
+            alias = true;
+        }
     }
-    // Aliases are rare: only scan (and allocate) when a candidate name is present at all.
-    if headers.keys().any(|k| may_be_alias(k.as_str())) {
+    for &i in &found[..n] {
+        headers.remove(&MANAGED[i]);
+    }
+    // Aliases are rare: only collect (and allocate) when one is present at all.
+    if alias {
         let aliases: Vec<HeaderName> = headers
             .keys()
             .filter(|k| is_managed(k.as_str()))
@@ -103,6 +116,124 @@ pub fn remove_managed(headers: &mut HeaderMap) {
             .collect();
         for name in aliases {
             headers.remove(name);
+        }
+    }
+}
+
+/// Formats an IP address as a header value (`X-Real-Ip`, `X-Forwarded-For`): IPv4 without the
+/// formatting machinery (it runs for every request), IPv6 as `Display` writes it.
+///
+/// ```
+/// let v = rampart::forwarded::ip_value("203.0.113.7".parse().unwrap());
+/// assert_eq!(v, "203.0.113.7");
+/// let v = rampart::forwarded::ip_value("2001:db8::1".parse().unwrap());
+/// assert_eq!(v, "2001:db8::1");
+/// ```
+pub fn ip_value(ip: IpAddr) -> HeaderValue {
+    let mut buf = [0u8; 45]; // the longest IPv6 text (RFC 4291 §2.2, IPv4-mapped form)
+    let len = write_ip(ip, &mut buf);
+    HeaderValue::from_bytes(&buf[..len]).expect("an IP address is a valid header value")
+}
+
+/// Writes `ip` as text into `buf` (at least 45 bytes) and tells how many bytes it wrote.
+pub(crate) fn write_ip(ip: IpAddr, buf: &mut [u8; 45]) -> usize {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut len = 0;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[len] = b'.';
+                    len += 1;
+                }
+                if octet >= 100 {
+                    buf[len] = b'0' + octet / 100;
+                    len += 1;
+                }
+                if octet >= 10 {
+                    buf[len] = b'0' + octet / 10 % 10;
+                    len += 1;
+                }
+                buf[len] = b'0' + octet % 10;
+                len += 1;
+            }
+            len
+        }
+        IpAddr::V6(v6) => {
+            use std::io::Write as _;
+            let mut cursor = std::io::Cursor::new(&mut buf[..]);
+            // 45 bytes hold any IPv6 text, so the write cannot fail.
+            let _ = write!(cursor, "{v6}");
+            usize::try_from(cursor.position()).unwrap_or(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_managed_name_and_alias_is_removed_and_nothing_else() {
+        let mut h = HeaderMap::new();
+        for m in &MANAGED {
+            h.insert(m.clone(), HeaderValue::from_static("spoofed"));
+        }
+        for alias in ["x_forwarded_for", "x-forwarded_host", "x_real_ip"] {
+            h.insert(
+                HeaderName::from_static(alias),
+                HeaderValue::from_static("spoofed"),
+            );
+        }
+        for kept in [
+            "x-forwarded-foo",
+            "x-request-id",
+            "accept",
+            "x_custom_thing",
+        ] {
+            h.insert(
+                HeaderName::from_static(kept),
+                HeaderValue::from_static("kept"),
+            );
+        }
+        remove_managed(&mut h);
+        let mut left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(
+            left,
+            [
+                "accept",
+                "x-forwarded-foo",
+                "x-request-id",
+                "x_custom_thing"
+            ]
+        );
+    }
+
+    #[test]
+    fn alias_with_dash_after_x_is_removed_too() {
+        // `x-forwarded_for` folds onto `x-forwarded-for` for CGI-style backends.
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded_for", HeaderValue::from_static("1.2.3.4"));
+        remove_managed(&mut h);
+        assert!(h.is_empty());
+    }
+
+    #[test]
+    fn ip_values_match_display() {
+        for ip in [
+            "0.0.0.0",
+            "9.99.100.255",
+            "203.0.113.7",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "2001:db8::1",
+            "::ffff:192.0.2.128",
+            "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
+            "1234:5678:9abc:def0:1234:5678:9abc:def0",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_value(ip), ip.to_string().as_str(), "{ip}");
         }
     }
 }

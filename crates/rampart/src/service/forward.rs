@@ -85,6 +85,13 @@ impl Target {
 
     /// The upstream request target (origin-form) for `pq` (path and query as received).
     fn uri_for(&self, pq: Option<&PathAndQuery>) -> Result<Uri, http::Error> {
+        if let Some(pq) = pq
+            && self.base_path.is_none()
+            && !pq.query().is_some_and(|q| q.contains(';'))
+        {
+            // The usual case: the request's own target, shared (no copy, no parse).
+            return Ok(Uri::from(pq.clone()));
+        }
         let pq = pq.map_or("/", PathAndQuery::as_str);
         // Go's ReverseProxy turns `;` in the query into `&` (Traefik keeps it, for middlewares
         // that add semicolons); only allocate when there is one.
@@ -202,7 +209,8 @@ impl Forwarder {
         };
         let (req, done) = self.signal_body_end(req);
         let pool = self.transport.pool(protocol);
-        let fut = pool.send(&self.target.dial, req);
+        // Pinned once and borrowed by whichever wait applies: this future holds one copy of it.
+        let fut = std::pin::pin!(pool.send(&self.target.dial, req));
         let mut res = match (self.transport.response_header_timeout(), done) {
             (Some(limit), Some(done)) => {
                 tokio::select! {
@@ -250,15 +258,23 @@ impl Endpoint for Forwarder {
 
 /// `X-Forwarded-For` = the values so far (several lines folded into one) + the peer.
 fn append_x_forwarded_for(headers: &mut http::HeaderMap, ip: std::net::IpAddr) {
-    let mut value = String::new();
-    for v in headers.get_all(&X_FORWARDED_FOR) {
-        if let Ok(s) = v.to_str() {
-            value.push_str(s);
-            value.push_str(", ");
+    let mut prior = headers.get_all(&X_FORWARDED_FOR).iter().peekable();
+    if prior.peek().is_none() {
+        // The usual case (the entrypoint dropped an untrusted client's list): no string work.
+        headers.insert(X_FORWARDED_FOR, crate::forwarded::ip_value(ip));
+        return;
+    }
+    let mut value = Vec::with_capacity(64);
+    for v in prior {
+        if v.to_str().is_ok() {
+            value.extend_from_slice(v.as_bytes());
+            value.extend_from_slice(b", ");
         }
     }
-    value.push_str(&ip.to_string());
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    let mut buf = [0u8; 45];
+    let len = crate::forwarded::write_ip(ip, &mut buf);
+    value.extend_from_slice(&buf[..len]);
+    if let Ok(v) = HeaderValue::from_bytes(&value) {
         headers.insert(X_FORWARDED_FOR, v);
     }
 }

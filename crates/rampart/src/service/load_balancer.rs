@@ -178,22 +178,21 @@ impl LoadBalancer {
 
     async fn serve(&self, req: Request) -> Response {
         let servers = &self.shared.servers;
-        if let Some(sticky) = &self.sticky
-            && let Some((i, rewrite)) = sticky.pinned(&req)
-            && servers[i].weight > 0
-            && servers[i].up.load(Ordering::Acquire)
-        {
-            let mut res = servers[i].forwarder.forward(req).await;
-            if rewrite {
-                sticky.write(&mut res, i);
-            }
-            return res;
-        }
-        let Some(i) = self.wrr.next(|i| servers[i].up.load(Ordering::Acquire)) else {
-            return no_available_server();
+        let pinned = self.sticky.as_ref().and_then(|sticky| {
+            sticky
+                .pinned(&req)
+                .filter(|&(i, _)| servers[i].weight > 0 && servers[i].up.load(Ordering::Acquire))
+        });
+        // One call site for the forwarding future, so this future holds one copy of it.
+        let (i, write_cookie) = match pinned {
+            Some((i, rewrite)) => (i, rewrite),
+            None => match self.wrr.next(|i| servers[i].up.load(Ordering::Acquire)) {
+                Some(i) => (i, self.sticky.is_some()),
+                None => return no_available_server(),
+            },
         };
         let mut res = servers[i].forwarder.forward(req).await;
-        if let Some(sticky) = &self.sticky {
+        if write_cookie && let Some(sticky) = &self.sticky {
             sticky.write(&mut res, i);
         }
         res

@@ -38,11 +38,13 @@ pub use failover::Failover;
 pub use forward::{Forwarder, Target};
 pub use health::HealthCheckHandle;
 pub use load_balancer::LoadBalancer;
+pub(crate) use pool::{Dial, Pool};
 pub use spec::{
     CertificateSpec, HealthCheckSpec, LoadBalancerSpec, ServerSpec, StickyCookieSpec, TransportSpec,
 };
 pub use status::ServiceStatus;
 pub use transport::Transport;
+pub(crate) use transport::{Connector, pool as pool_for};
 pub use weighted::{Weighted, WeightedChild};
 
 /// Why a service or transport could not be built from its description.

@@ -6,18 +6,28 @@
 //! pool is keyed by the server dialled, and the request's `Host` becomes `:authority` on
 //! HTTP/2 connections.
 //!
-//! * HTTP/1.1 — idle connections per server, at most `maxIdleConnsPerHost`, closed after
-//!   `idleConnTimeout`; a connection goes back only once its response was read to the end
-//!   (hyper's `ready()`), so a connection whose body failed is never reused.
+//! * HTTP/1.1 — every connection to a server stays in that server's list while it is open,
+//!   busy or not. A request takes the most recently used one whose previous exchange is over
+//!   (hyper's `is_ready()`: the response was read to the end, so a connection whose body
+//!   failed is never reused) and hands its request to it under the list's lock, so nothing
+//!   has to put a connection back when a response ends: no task per request. At most
+//!   `maxIdleConnsPerHost` idle ones are kept (the extra ones are closed when a new one is
+//!   dialled, or by the reaper), and one idle for `idleConnTimeout` is closed.
 //! * HTTP/2 — one multiplexed connection per server, re-dialled once closed.
 //! * A request that a reused connection could not even start sending (the server closed it
 //!   while idle) is retried once on a new connection, as hyper-util and Go do.
+//!
+//! The per-server lists are found without a lock (a copy-on-write map: servers are added when
+//! first dialled, which is rare), then each list has its own lock, held for a scan of atomic
+//! flags and a channel send.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, Weak};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwap;
 use http::header::{HOST, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Uri, Version};
@@ -28,12 +38,31 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower_service::Service as _;
 
 use super::transport::Connector;
+use crate::table::FxHasher;
 use crate::{Body, BoxError};
 
 /// Where a pooled connection goes: a server's scheme and authority.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub(crate) struct Dial {
     uri: Uri,
+    /// The URI's hash, computed once: a dial target is looked up on every request.
+    hash: u64,
+    /// The authority as a `Host` value, for requests that carry none.
+    host: HeaderValue,
+}
+
+impl PartialEq for Dial {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.uri == other.uri
+    }
+}
+
+impl Eq for Dial {}
+
+impl Hash for Dial {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 impl Dial {
@@ -45,7 +74,14 @@ impl Dial {
             .path_and_query("/")
             .build()
             .expect("scheme and authority make a URI");
-        Dial { uri }
+        let mut h = FxHasher::default();
+        uri.hash(&mut h);
+        Dial {
+            hash: h.finish(),
+            host: HeaderValue::from_str(uri.authority().map_or("", Authority::as_str))
+                .expect("an authority is a valid header value"),
+            uri,
+        }
     }
 
     fn authority(&self) -> &Authority {
@@ -57,10 +93,21 @@ impl Dial {
     }
 }
 
-struct Idle {
+/// An HTTP/1.1 connection in a server's list.
+struct H1 {
     tx: http1::SendRequest<Body>,
-    since: Instant,
+    /// When it last took a request (its idle time is measured from there: conservative).
+    last_used: Instant,
 }
+
+/// The connections to one server.
+#[derive(Default)]
+struct Conns {
+    h1: Vec<H1>,
+    h2: Option<http2::SendRequest<Body>>,
+}
+
+type Slots = HashMap<Dial, Arc<Mutex<Conns>>, BuildHasherDefault<FxHasher>>;
 
 struct Inner {
     connector: Connector,
@@ -68,8 +115,9 @@ struct Inner {
     force_h2: bool,
     max_idle: usize,
     idle_timeout: Option<Duration>,
-    h1: Mutex<HashMap<Dial, Vec<Idle>>>,
-    h2: Mutex<HashMap<Dial, http2::SendRequest<Body>>>,
+    slots: ArcSwap<Slots>,
+    /// Serialises adding a server to `slots` (read without a lock).
+    adding: Mutex<()>,
 }
 
 /// One pool: connections to every server a transport talks to, in one mode.
@@ -92,6 +140,26 @@ enum Conn {
     H2(http2::SendRequest<Body>),
 }
 
+/// The server's HTTP/2 connection, if it has a live one.
+fn cached_h2(conns: &Mutex<Conns>) -> Option<http2::SendRequest<Body>> {
+    let mut c = lock(conns);
+    match &c.h2 {
+        Some(tx) if !tx.is_closed() => Some(tx.clone()),
+        Some(_) => {
+            c.h2 = None;
+            None
+        }
+        None => None,
+    }
+}
+
+fn lock(conns: &Mutex<Conns>) -> MutexGuard<'_, Conns> {
+    // A panic while holding the lock leaves a list of connections, still valid.
+    conns
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Pool {
     /// A pool dialling through `connector`. Inside a Tokio runtime it spawns its idle reaper;
     /// outside one, expired idle connections are only dropped when next looked at.
@@ -106,8 +174,8 @@ impl Pool {
             force_h2,
             max_idle,
             idle_timeout,
-            h1: Mutex::new(HashMap::new()),
-            h2: Mutex::new(HashMap::new()),
+            slots: ArcSwap::default(),
+            adding: Mutex::new(()),
         });
         if let Some(timeout) = idle_timeout
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
@@ -115,6 +183,27 @@ impl Pool {
             runtime.spawn(reap(Arc::downgrade(&inner), timeout));
         }
         Pool { inner }
+    }
+
+    /// The connection list of `dial`, created on first use.
+    fn conns(&self, dial: &Dial) -> Arc<Mutex<Conns>> {
+        if let Some(c) = self.inner.slots.load().get(dial) {
+            return c.clone();
+        }
+        let _adding = self
+            .inner
+            .adding
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = self.inner.slots.load_full();
+        if let Some(c) = current.get(dial) {
+            return c.clone();
+        }
+        let mut next = Slots::clone(&current);
+        let conns = Arc::new(Mutex::new(Conns::default()));
+        next.insert(dial.clone(), conns.clone());
+        self.inner.slots.store(Arc::new(next));
+        conns
     }
 
     /// Sends `req` (origin-form URI; `Host` says which host it is for) to `dial`.
@@ -126,16 +215,17 @@ impl Pool {
         dial: &Dial,
         mut req: http::Request<Body>,
     ) -> Result<http::Response<Incoming>, BoxError> {
+        let conns = self.conns(dial);
         // Reused connections first; one whose server closed it while idle hands the request
         // back, and the next one (or a new one) gets it.
         loop {
-            if let Some(mut tx) = self.cached_h2(dial) {
+            if let Some(mut tx) = cached_h2(&conns) {
                 h2_form(dial, &mut req)?;
                 match tx.try_send_request(req).await {
                     Ok(res) => return Ok(res),
                     Err(mut e) => match e.take_message() {
                         Some(back) => {
-                            self.forget_h2(dial);
+                            lock(&conns).h2 = None;
                             req = back;
                         }
                         None => return Err(e.into_error().into()),
@@ -143,96 +233,98 @@ impl Pool {
                 }
                 continue;
             }
-            let Some(mut tx) = self.checkout_h1(dial) else {
-                break;
+            let sent = {
+                let mut c = lock(&conns);
+                let Some(conn) = self.ready_h1(&mut c) else {
+                    break;
+                };
+                h1_form(dial, &mut req);
+                conn.last_used = Instant::now();
+                // The request is queued on the connection before the lock is released: no
+                // other request can take this connection meanwhile.
+                conn.tx.try_send_request(req)
             };
-            h1_form(dial, &mut req);
-            match tx.try_send_request(req).await {
-                Ok(res) => {
-                    self.recycle(dial, tx);
-                    return Ok(res);
-                }
+            match sent.await {
+                Ok(res) => return Ok(res),
                 Err(mut e) => match e.take_message() {
                     Some(back) => req = back,
                     None => return Err(e.into_error().into()),
                 },
             }
         }
-        match self.connect(dial).await? {
+        // Dialling is the cold path: boxed, so the future of every request stays small.
+        match Box::pin(self.connect(dial)).await? {
             Conn::H2(mut tx) => {
-                self.inner
-                    .h2
-                    .lock()
-                    .expect("pool poisoned")
-                    .insert(dial.clone(), tx.clone());
+                lock(&conns).h2 = Some(tx.clone());
                 h2_form(dial, &mut req)?;
                 Ok(tx.send_request(req).await?)
             }
             Conn::H1(mut tx) => {
                 h1_form(dial, &mut req);
-                let res = tx.send_request(req).await?;
-                self.recycle(dial, tx);
-                Ok(res)
+                if self.inner.max_idle == 0 {
+                    // Never reused: the connection closes once this exchange is over.
+                    return Ok(tx.send_request(req).await?);
+                }
+                let sent = {
+                    let mut c = lock(&conns);
+                    self.prune(&mut c);
+                    // A new connection takes its first request at once (hyper buffers one).
+                    let sent = tx.try_send_request(req);
+                    c.h1.push(H1 {
+                        tx,
+                        last_used: Instant::now(),
+                    });
+                    sent
+                };
+                sent.await.map_err(|e| e.into_error().into())
             }
         }
     }
 
-    fn cached_h2(&self, dial: &Dial) -> Option<http2::SendRequest<Body>> {
-        let mut map = self.inner.h2.lock().expect("pool poisoned");
-        match map.get(dial) {
-            Some(tx) if !tx.is_closed() => Some(tx.clone()),
-            Some(_) => {
-                map.remove(dial);
-                None
+    /// The most recently used HTTP/1.1 connection that can take a request now; closed and
+    /// expired ones met on the way are dropped.
+    fn ready_h1<'c>(&self, c: &'c mut Conns) -> Option<&'c mut H1> {
+        let timeout = self.inner.idle_timeout;
+        let now = timeout.map(|_| Instant::now());
+        let mut i = c.h1.len();
+        while i > 0 {
+            i -= 1;
+            let conn = &c.h1[i];
+            if conn.tx.is_closed() {
+                c.h1.swap_remove(i);
+                continue;
             }
-            None => None,
-        }
-    }
-
-    fn forget_h2(&self, dial: &Dial) {
-        self.inner.h2.lock().expect("pool poisoned").remove(dial);
-    }
-
-    fn checkout_h1(&self, dial: &Dial) -> Option<http1::SendRequest<Body>> {
-        let mut map = self.inner.h1.lock().expect("pool poisoned");
-        let idle = map.get_mut(dial)?;
-        // Most recently used first: the likeliest to still be open.
-        while let Some(conn) = idle.pop() {
-            let fresh = self
-                .inner
-                .idle_timeout
-                .is_none_or(|t| conn.since.elapsed() < t);
-            if fresh && conn.tx.is_ready() {
-                return Some(conn.tx);
+            if !conn.tx.is_ready() {
+                continue; // busy
             }
+            if let (Some(t), Some(now)) = (timeout, now)
+                && now.duration_since(conn.last_used) >= t
+            {
+                c.h1.swap_remove(i);
+                continue;
+            }
+            return Some(&mut c.h1[i]);
         }
         None
     }
 
-    /// Returns an HTTP/1.1 connection to the pool once its current response has been read
-    /// whole and the connection can take another request.
-    fn recycle(&self, dial: &Dial, mut tx: http1::SendRequest<Body>) {
-        if self.inner.max_idle == 0 {
-            return;
+    /// Drops closed connections and the idle ones beyond `maxIdleConnsPerHost` (the least
+    /// recently used first).
+    fn prune(&self, c: &mut Conns) {
+        c.h1.retain(|conn| !conn.tx.is_closed());
+        let idle = c.h1.iter().filter(|conn| conn.tx.is_ready()).count();
+        if idle > self.inner.max_idle {
+            let mut extra = idle - self.inner.max_idle;
+            c.h1.sort_by_key(|conn| conn.last_used);
+            c.h1.retain(|conn| {
+                if extra > 0 && conn.tx.is_ready() {
+                    extra -= 1;
+                    false
+                } else {
+                    true
+                }
+            });
         }
-        let inner = Arc::downgrade(&self.inner);
-        let dial = dial.clone();
-        tokio::spawn(async move {
-            if tx.ready().await.is_err() {
-                return; // closed, failed or upgraded: never reused
-            }
-            let Some(inner) = inner.upgrade() else {
-                return;
-            };
-            let mut map = inner.h1.lock().expect("pool poisoned");
-            let idle = map.entry(dial).or_default();
-            if idle.len() < inner.max_idle {
-                idle.push(Idle {
-                    tx,
-                    since: Instant::now(),
-                });
-            }
-        });
     }
 
     async fn connect(&self, dial: &Dial) -> Result<Conn, BoxError> {
@@ -276,10 +368,8 @@ fn h1_form(dial: &Dial, req: &mut http::Request<Body>) {
         let pq = req.uri().path_and_query().cloned();
         *req.uri_mut() = Uri::from(pq.unwrap_or_else(|| PathAndQuery::from_static("/")));
     }
-    if !req.headers().contains_key(HOST)
-        && let Ok(v) = HeaderValue::from_str(dial.authority().as_str())
-    {
-        req.headers_mut().insert(HOST, v);
+    if !req.headers().contains_key(HOST) {
+        req.headers_mut().insert(HOST, dial.host.clone());
     }
 }
 
@@ -307,18 +397,25 @@ fn h2_form(dial: &Dial, req: &mut http::Request<Body>) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Closes idle HTTP/1.1 connections older than `timeout` (Go's `IdleConnTimeout`).
+/// Closes idle HTTP/1.1 connections older than `timeout` (Go's `IdleConnTimeout`) and the idle
+/// ones beyond `maxIdleConnsPerHost`.
 async fn reap(inner: Weak<Inner>, timeout: Duration) {
-    let every = (timeout / 2).max(Duration::from_millis(100));
+    // Extra idle connections (beyond `maxIdleConnsPerHost`) are closed within a second.
+    let every = (timeout / 2).clamp(Duration::from_millis(100), Duration::from_secs(1));
     loop {
         tokio::time::sleep(every).await;
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        let mut map = inner.h1.lock().expect("pool poisoned");
-        for idle in map.values_mut() {
-            idle.retain(|c| c.since.elapsed() < timeout && !c.tx.is_closed());
+        let pool = Pool { inner };
+        let slots = pool.inner.slots.load_full();
+        for conns in slots.values() {
+            let mut c = lock(conns);
+            c.h1.retain(|conn| {
+                let expired = conn.tx.is_ready() && conn.last_used.elapsed() >= timeout;
+                !conn.tx.is_closed() && !expired
+            });
+            pool.prune(&mut c);
         }
-        map.retain(|_, idle| !idle.is_empty());
     }
 }

@@ -131,7 +131,7 @@ impl Transport {
     }
 }
 
-fn pool(spec: &TransportSpec, connector: Connector, h2_only: bool) -> Pool {
+pub(crate) fn pool(spec: &TransportSpec, connector: Connector, h2_only: bool) -> Pool {
     // Go: MaxIdleConnsPerHost 0 means DefaultMaxIdleConnsPerHost (2); negative keeps none.
     let max_idle = match spec.max_idle_conns_per_host {
         0 => 2,
@@ -143,14 +143,14 @@ fn pool(spec: &TransportSpec, connector: Connector, h2_only: bool) -> Pool {
 
 /// Dials upstreams: TCP (with `dialTimeout`, `TCP_NODELAY`), then TLS for `https://`.
 #[derive(Clone)]
-pub(super) struct Connector {
+pub(crate) struct Connector {
     inner: HttpsConnector<HttpConnector>,
     timeout: Option<Duration>,
 }
 
 impl Connector {
     /// `h2`: offer `h2` in ALPN besides `http/1.1` (hyper-rustls writes the ALPN list).
-    fn new(
+    pub(crate) fn new(
         spec: &TransportSpec,
         tls: rustls::ClientConfig,
         server_name: Option<ServerName<'static>>,

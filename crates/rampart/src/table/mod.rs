@@ -23,6 +23,8 @@ mod explain;
 mod index;
 mod router;
 
+pub(crate) use index::FxHasher;
+
 use crate::request::RequestView;
 use crate::rule::{RuleError, RuleWarning};
 

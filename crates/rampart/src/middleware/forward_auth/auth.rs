@@ -113,6 +113,47 @@ fn exchange_error(e: &ExchangeError) -> RequestError {
     RequestError::new(ErrorSource::Auth, status, e.to_string())
 }
 
+/// Where an auth decision came from; each form is borrowed as an [`Outcome`] without copying
+/// the auth answer (a cache hit shares the stored answer).
+enum Decision {
+    /// This request's own exchange.
+    Asked(Outcome),
+    /// A coalesced exchange's outcome.
+    Shared(Arc<Outcome>),
+    /// A stored 2xx answer.
+    Cached(Arc<Answer>),
+}
+
+impl Decision {
+    fn outcome(&self) -> Result<&Answer, &RequestError> {
+        match self {
+            Decision::Asked(o) => o.as_ref(),
+            Decision::Shared(o) => o.as_ref().as_ref(),
+            Decision::Cached(a) => Ok(a),
+        }
+    }
+
+    /// Copies the answer's identity headers onto `request`. The answer is this request's
+    /// alone unless a flight shared it or the cache holds it: owning it lets the values move
+    /// instead of being cloned.
+    fn propagate(self, headers: &ResponseHeaders, request: &mut HeaderMap) {
+        match self {
+            Decision::Asked(Ok(a)) => headers.apply_owned(request, a.headers),
+            Decision::Asked(Err(_)) => {}
+            Decision::Shared(o) => match Arc::try_unwrap(o) {
+                Ok(Ok(a)) => headers.apply_owned(request, a.headers),
+                Ok(Err(_)) => {}
+                Err(shared) => {
+                    if let Ok(a) = &*shared {
+                        headers.apply(request, &a.headers);
+                    }
+                }
+            },
+            Decision::Cached(a) => headers.apply(request, &a.headers),
+        }
+    }
+}
+
 /// A bare status, empty body: what Traefik writes with `rw.WriteHeader(code)`.
 fn bare(status: StatusCode) -> Response {
     let mut res = Response::new(Body::empty());
@@ -235,15 +276,16 @@ impl ForwardAuth {
     }
 
     /// The auth decision for `parts`: from the cache, from a coalesced flight, or asked.
-    async fn decide(&self, parts: &Parts, body: Option<Bytes>) -> Arc<Outcome> {
+    async fn decide(&self, parts: &Parts, body: Option<Bytes>) -> Decision {
         let Some(cache) = &self.inner.cache else {
             let req = self.auth_request(parts, body);
-            return Arc::new(Self::exchange(&self.inner, req).await);
+            return Decision::Asked(Self::exchange(&self.inner, req).await);
         };
         let key = cache.key(parts);
         if let Some(hit) = cache.get(&key) {
-            return Arc::new(Ok((*hit).clone()));
+            return Decision::Cached(hit);
         }
+        let key: Arc<[u8]> = key.into();
         let req = self.auth_request(parts, body.clone());
         let inner = self.inner.clone();
         let flight_key = key.clone();
@@ -265,11 +307,11 @@ impl ForwardAuth {
             Err(_) => true,
         };
         if leader || shareable {
-            return outcome;
+            return Decision::Shared(outcome);
         }
         // A denial (or an answer with cookies) belongs to the client that asked: ask again.
         let req = self.auth_request(parts, body);
-        Arc::new(Self::exchange(&self.inner, req).await)
+        Decision::Asked(Self::exchange(&self.inner, req).await)
     }
 
     async fn run<'a>(&'a self, req: Request, next: Next<'a>) -> Response {
@@ -304,20 +346,17 @@ impl ForwardAuth {
             name: &inner.name,
             armed: true,
         };
-        let outcome = self.decide(&parts, auth_body).await;
+        let decision = self.decide(&parts, auth_body).await;
         gone.armed = false;
 
-        // The answer is this request's alone unless a flight shared it (cache on): owning it
-        // lets its identity headers move onto the request instead of being cloned.
-        let outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
-        let answer = match outcome {
+        let answer = match decision.outcome() {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(middleware = %inner.name, error = %e, "forwardAuth");
                 return if e.status == StatusCode::UNAUTHORIZED {
                     bare(e.status)
                 } else {
-                    e.into_response()
+                    e.clone().into_response()
                 };
             }
         };
@@ -330,7 +369,7 @@ impl ForwardAuth {
         });
 
         if !answer.status.is_success() {
-            let mut res = self.denied(&answer, &parts);
+            let mut res = self.denied(answer, &parts);
             if let Some(u) = username {
                 res.extensions_mut().insert(u);
             }
@@ -344,9 +383,7 @@ impl ForwardAuth {
             .filter_map(|v| v.to_str().ok())
             .filter_map(SetCookie::parse)
             .collect();
-        inner
-            .response_headers
-            .apply_owned(&mut parts.headers, answer.headers);
+        decision.propagate(&inner.response_headers, &mut parts.headers);
         if let Some(u) = &username {
             parts.extensions.insert(u.clone());
         }

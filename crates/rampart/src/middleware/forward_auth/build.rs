@@ -182,8 +182,7 @@ fn target(
             Ok((Transport::Service(endpoint), uri, location))
         }
         (None, Some(a)) => {
-            let tls = a.scheme_str() == Some("https");
-            let transport = Transport::http(config.tls.as_ref(), tls)?;
+            let transport = Transport::http(config.tls.as_ref(), a)?;
             let location = if config.preserve_location_header {
                 LocationMode::Preserve
             } else {

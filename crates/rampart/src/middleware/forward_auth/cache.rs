@@ -68,13 +68,13 @@ impl std::fmt::Debug for Cache {
 }
 
 /// The `X-Forwarded-*` an auth server decides on, kept in the key when they are trusted.
-const FORWARDED_IN_KEY: [&str; 6] = [
-    "x-forwarded-proto",
-    "x-forwarded-host",
-    "x-forwarded-uri",
-    "x-forwarded-method",
-    "x-forwarded-port",
-    "x-forwarded-prefix",
+const FORWARDED_IN_KEY: [HeaderName; 6] = [
+    HeaderName::from_static("x-forwarded-proto"),
+    HeaderName::from_static("x-forwarded-host"),
+    HeaderName::from_static("x-forwarded-uri"),
+    HeaderName::from_static("x-forwarded-method"),
+    HeaderName::from_static("x-forwarded-port"),
+    HeaderName::from_static("x-forwarded-prefix"),
 ];
 
 fn push_field(key: &mut Vec<u8>, bytes: &[u8]) {
@@ -103,13 +103,13 @@ impl Cache {
         }
     }
 
-    /// The key of a request.
-    pub(crate) fn key(&self, parts: &Parts) -> Arc<[u8]> {
+    /// The key of a request (looked up as is; shared as an `Arc<[u8]>` only when stored).
+    pub(crate) fn key(&self, parts: &Parts) -> Vec<u8> {
         let mut key = Vec::with_capacity(256);
-        push_field(
-            &mut key,
-            request_host(parts).to_ascii_lowercase().as_bytes(),
-        );
+        let host = request_host(parts).as_bytes();
+        push_field(&mut key, host);
+        let start = key.len() - host.len();
+        key[start..].make_ascii_lowercase();
         push_field(&mut key, parts.method.as_str().as_bytes());
         // The scheme the auth server is told: TLS or not, websocket or not (Authelia refuses
         // `http` targets; a decision for https must not answer an http request).
@@ -121,7 +121,7 @@ impl Cache {
         // With trusted X-Forwarded-* the auth server decides on those values, not on the
         // request line: they are part of the key.
         if self.trusted_forwarded {
-            for name in FORWARDED_IN_KEY {
+            for name in &FORWARDED_IN_KEY {
                 for v in parts.headers.get_all(name) {
                     push_field(&mut key, v.as_bytes());
                 }
@@ -156,7 +156,7 @@ impl Cache {
                 push_field(&mut key, v.as_bytes());
             }
         }
-        key.into()
+        key
     }
 
     /// A fresh positive answer for `key`.
@@ -400,7 +400,7 @@ mod tests {
     async fn entries_expire_and_are_bounded() {
         let c = cache();
         let keys: Vec<Arc<[u8]>> = (0..3)
-            .map(|i| c.key(&parts(&format!("/{i}"), None)))
+            .map(|i| c.key(&parts(&format!("/{i}"), None)).into())
             .collect();
         for k in &keys {
             c.put(k, &answer(200, &[("x-user", "u")]));

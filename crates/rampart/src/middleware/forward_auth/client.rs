@@ -1,14 +1,10 @@
 //! The auth leg's transport: a pooled HTTP client (rustls with ring) or a named service.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use http::Uri;
 use http_body_util::BodyExt;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -17,14 +13,20 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use super::config::ClientTlsConfig;
 use crate::Body;
 use crate::middleware::{BuildError, Endpoint};
-
-type HttpClient = Client<HttpsConnector<HttpConnector>, Body>;
+use crate::service::{Connector, Dial, Pool, TransportSpec, pool_for};
 
 /// Where auth requests go.
 #[derive(Clone)]
 pub(crate) enum Transport {
-    /// Straight to `address` over a keep-alive pool.
-    Http(Box<HttpClient>),
+    /// Straight to `address` over a keep-alive pool: the same pool as the proxy's upstream
+    /// connections (HTTP/1.1 keep-alive, HTTP/2 by ALPN on `https://`), with Go's transport
+    /// defaults (`idleConnTimeout` 90s, 30s dial timeout, `maxIdleConnsPerHost` 200).
+    Http {
+        /// The connections to the auth server.
+        pool: Pool,
+        /// The auth server: `address`'s scheme and authority.
+        dial: Dial,
+    },
     /// Through a service (`authService`).
     Service(Arc<dyn Endpoint>),
 }
@@ -41,7 +43,8 @@ pub(crate) enum ExchangeError {
 }
 
 impl Transport {
-    pub(crate) fn http(tls: Option<&ClientTlsConfig>, needs_tls: bool) -> Result<Self, BuildError> {
+    pub(crate) fn http(tls: Option<&ClientTlsConfig>, address: &Uri) -> Result<Self, BuildError> {
+        let needs_tls = address.scheme_str() == Some("https");
         let config = if needs_tls || tls.is_some() {
             tls_config(tls)?
         } else {
@@ -52,19 +55,18 @@ impl Transport {
                 .with_root_certificates(RootCertStore::empty())
                 .with_no_client_auth()
         };
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(config)
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(https);
-        Ok(Transport::Http(Box::new(client)))
+        let (Some(scheme), Some(authority)) = (address.scheme(), address.authority()) else {
+            return Err(BuildError::invalid(
+                "address",
+                format_args!("`{address}` needs a scheme and a host"),
+            ));
+        };
+        let spec = TransportSpec::default();
+        let connector = Connector::new(&spec, config, None, true);
+        Ok(Transport::Http {
+            pool: pool_for(&spec, connector, false),
+            dial: Dial::new(scheme.clone(), authority.clone()),
+        })
     }
 
     /// Sends `req`; the response body is not read yet.
@@ -73,11 +75,11 @@ impl Transport {
         req: http::Request<Body>,
     ) -> Result<http::Response<Body>, ExchangeError> {
         match self {
-            Transport::Http(client) => client
-                .request(req)
+            Transport::Http { pool, dial } => pool
+                .send(dial, req)
                 .await
                 .map(|res| res.map(Body::from))
-                .map_err(|e| ExchangeError::Transport(error_chain(&e))),
+                .map_err(|e| ExchangeError::Transport(error_chain(&*e))),
             Transport::Service(endpoint) => Ok(endpoint.call(req).await),
         }
     }

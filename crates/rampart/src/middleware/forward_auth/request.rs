@@ -8,7 +8,7 @@ use http::request::Parts;
 
 use super::names::{connection_tokens, remove_aliases};
 use crate::ConnInfo;
-use crate::forwarded::{HOP_BY_HOP, MANAGED, is_managed, remove_managed};
+use crate::forwarded::{HOP_BY_HOP, MANAGED, ip_value, is_managed, remove_managed, write_ip};
 
 /// The three behaviours of `trustForwardHeader` (Traefik ≥ 3.6.14).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,18 +80,26 @@ fn conn_info(parts: &Parts) -> Option<&ConnInfo> {
 /// `Connection` header lists (never a managed `X-Forwarded-*`: CVE-2024-45410), and the ones
 /// the HTTP client writes itself (`Host`, `Content-Length`).
 pub(crate) fn copied_headers(parts: &Parts) -> HeaderMap {
+    // A clone copies the hash table as it is (no rehashing of every name, values shared);
+    // the few names that must not go are then removed.
+    let mut out = parts.headers.clone();
+    out.remove(header::HOST);
+    out.remove(header::CONTENT_LENGTH);
+    let hop = out.keys().any(|k| HOP_BY_HOP.contains(k));
+    if !hop {
+        return out;
+    }
     let listed = connection_tokens(&parts.headers);
-    let mut out = HeaderMap::with_capacity(parts.headers.keys_len() + 6);
-    for (name, value) in &parts.headers {
-        let n = name.as_str();
-        if HOP_BY_HOP.contains(name)
-            || *name == header::HOST
-            || *name == header::CONTENT_LENGTH
-            || (listed.iter().any(|t| t == n) && !is_managed(n))
-        {
-            continue;
-        }
-        out.append(name.clone(), value.clone());
+    let doomed: Vec<HeaderName> = out
+        .keys()
+        .filter(|name| {
+            HOP_BY_HOP.contains(name)
+                || (listed.iter().any(|t| t == name.as_str()) && !is_managed(name.as_str()))
+        })
+        .cloned()
+        .collect();
+    for name in doomed {
+        out.remove(name);
     }
     out
 }
@@ -132,21 +140,26 @@ pub(crate) fn set_forwarded(headers: &mut HeaderMap, parts: &Parts, trust: Trust
     let info = conn_info(parts);
     let keep = trust == Trust::Keep;
     if let Some(info) = info {
-        let ip = info.peer.ip().to_string();
+        let ip = info.peer.ip();
         let value = if keep && headers.contains_key(&XFF) {
-            let prior: Vec<&str> = headers
-                .get_all(&XFF)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            format!("{}, {ip}", prior.join(", "))
+            let mut v = Vec::with_capacity(64);
+            for prior in headers.get_all(&XFF) {
+                if prior.to_str().is_ok() {
+                    v.extend_from_slice(prior.as_bytes());
+                    v.extend_from_slice(b", ");
+                }
+            }
+            let mut buf = [0u8; 45];
+            let len = write_ip(ip, &mut buf);
+            v.extend_from_slice(&buf[..len]);
+            HeaderValue::from_bytes(&v).ok()
         } else {
-            ip
+            Some(ip_value(ip))
         };
-        set(headers, XFF, &value);
+        put(headers, XFF, value);
     }
     if !(keep && headers.contains_key(&XF_METHOD)) {
-        set(headers, XF_METHOD, parts.method.as_str());
+        put(headers, XF_METHOD, method_value(&parts.method));
     }
     let tls = info.is_some_and(ConnInfo::is_tls);
     if !(keep && headers.contains_key(&XF_PROTO)) {
@@ -158,33 +171,64 @@ pub(crate) fn set_forwarded(headers: &mut HeaderMap, parts: &Parts, trust: Trust
             (false, true) => "https",
             (false, false) => "http",
         };
-        set(headers, XF_PROTO, proto);
+        headers.insert(XF_PROTO, HeaderValue::from_static(proto));
     }
     let host = request_host(parts);
     if trust != Trust::Legacy && !(keep && headers.contains_key(&XF_PORT)) {
         let port = forwarded_port(host, headers, tls);
-        set(headers, XF_PORT, &port);
+        put(headers, XF_PORT, port);
     }
     if !(keep && headers.contains_key(&XF_HOST)) {
-        set(headers, XF_HOST, host);
+        // The `Host` header's own value when that is where the host came from (shared bytes,
+        // nothing copied).
+        let value = match (parts.uri.authority(), parts.headers.get(header::HOST)) {
+            (None, Some(h)) if h.to_str().is_ok() => Some(h.clone()),
+            _ => HeaderValue::from_str(host).ok(),
+        };
+        put(headers, XF_HOST, value);
     }
     if !(keep && headers.contains_key(&XF_URI)) {
-        set(headers, XF_URI, &request_uri(parts));
+        let value = match parts.uri.path_and_query() {
+            // Go's `RequestURI()` is the path and query as received (`/` for an empty path).
+            Some(pq) if pq.as_str().starts_with('/') => HeaderValue::from_str(pq.as_str()).ok(),
+            _ => HeaderValue::from_str(&request_uri(parts)).ok(),
+        };
+        put(headers, XF_URI, value);
     }
+}
+
+/// The method as a header value; the standard ones without copying.
+fn method_value(method: &http::Method) -> Option<HeaderValue> {
+    use http::Method;
+    let known = match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => return HeaderValue::from_str(method.as_str()).ok(),
+    };
+    Some(HeaderValue::from_static(known))
 }
 
 /// Traefik's `forwardedPort`: the `Host` port, else 443 when the proto being sent is
 /// https/wss or the connection is TLS, else 80.
-fn forwarded_port(host: &str, headers: &HeaderMap, tls: bool) -> String {
+fn forwarded_port(host: &str, headers: &HeaderMap, tls: bool) -> Option<HeaderValue> {
     if let Some(port) = host_port(host) {
-        return port.to_owned();
+        return HeaderValue::from_str(port).ok();
     }
     let proto = headers.get(&XF_PROTO).map(HeaderValue::as_bytes);
-    if tls || proto == Some(b"https") || proto == Some(b"wss") {
-        "443".to_owned()
-    } else {
-        "80".to_owned()
-    }
+    Some(HeaderValue::from_static(
+        if tls || proto == Some(b"https") || proto == Some(b"wss") {
+            "443"
+        } else {
+            "80"
+        },
+    ))
 }
 
 /// The port of `host[:port]` / `[v6]:port`, when present and non-empty.
@@ -199,14 +243,14 @@ fn host_port(host: &str) -> Option<&str> {
     (!after.is_empty()).then_some(after)
 }
 
-fn set(headers: &mut HeaderMap, name: HeaderName, value: &str) {
+fn put(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
     // Values come from the request line, `Host` and the peer address: never invalid once
     // hyper accepted the request. Anything else is dropped rather than invented.
-    match HeaderValue::from_str(value) {
-        Ok(v) => {
+    match value {
+        Some(v) => {
             headers.insert(name, v);
         }
-        Err(_) => {
+        None => {
             headers.remove(name);
         }
     }

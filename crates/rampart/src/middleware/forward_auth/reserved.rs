@@ -20,7 +20,7 @@ pub(crate) async fn proxy(auth: &ForwardAuth, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let uri = match &inner.origin {
-        Some(origin) if matches!(inner.transport, super::client::Transport::Http(_)) => {
+        Some(origin) if matches!(inner.transport, super::client::Transport::Http { .. }) => {
             format!("{origin}{pq}")
         }
         _ => pq.to_owned(),
