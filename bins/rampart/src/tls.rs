@@ -231,3 +231,22 @@ impl TlsAccept for Acceptor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The configuration crate validates names and the TLS crate maps them; both hold Traefik's
+    /// lists (neither crate depends on the other). The binary sees both: they must agree.
+    #[test]
+    fn the_config_and_tls_crates_know_the_same_traefik_names() {
+        use rampart_config::dynamic_config as config;
+        use rampart_tls::options::{self, names};
+        fn set<'a>(names: &[&'a str]) -> BTreeSet<&'a str> {
+            names.iter().copied().collect()
+        }
+        assert_eq!(set(config::CIPHER_SUITES), set(&names::CIPHER_SUITE_NAMES));
+        assert_eq!(set(config::CURVES), set(&names::CURVE_NAMES));
+        assert_eq!(config::DEFAULT_ALPN, options::DEFAULT_ALPN);
+    }
+}
