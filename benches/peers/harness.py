@@ -11,7 +11,12 @@ What it does (every step bounded in time):
      the proxy's processes from /proc, divided by the requests served), takes the median of the
      rounds, and writes a Markdown table with ratios into BENCHMARKS.md.
 
-Usage: benches/peers/run.sh [--rounds N] [--duration S] [--only rampart,nginx] [--no-write]
+Usage: benches/peers/run.sh [--rounds N] [--duration S] [--only rampart,nginx]
+                            [--scenarios idle,plain] [--no-write]
+
+`--scenarios` runs only the named scenarios (plain, fwd, cached, tls, handshake, idle); the
+others are left out of the table, which is then only printed (BENCHMARKS.md keeps the full one). `--scenarios idle --only rampart --no-write` measures the
+resident memory of 10,000 idle keep-alive connections alone, on a fresh proxy process.
 """
 
 from __future__ import annotations
@@ -478,9 +483,17 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=8, help="seconds per load run")
     ap.add_argument("--only", default="rampart,nginx,caddy")
+    ap.add_argument("--scenarios", default=",".join(k for k, _ in SCENARIOS),
+                    help="comma list of scenarios to run (default: all)")
     ap.add_argument("--no-write", action="store_true", help="print the table, do not touch BENCHMARKS.md")
     ap.add_argument("--skip-build", action="store_true")
     args = ap.parse_args()
+    known = {k for k, _ in SCENARIOS}
+    args.scenarios = [k for k in args.scenarios.split(",") if k]
+    unknown = [k for k in args.scenarios if k not in known]
+    if unknown:
+        log(f"unknown scenario(s) {', '.join(unknown)}; expected some of {', '.join(k for k, _ in SCENARIOS)}")
+        return 2
 
     if os.cpu_count() and os.cpu_count() < 2:
         log("needs 2 cores (one for the proxy, one for load + upstream)")
@@ -531,6 +544,8 @@ def main() -> int:
                     for port in (ports.plain, ports.fwd, ports.tls):
                         wait_port(port)
                     for key, _ in SCENARIOS:
+                        if key not in args.scenarios:
+                            continue
                         if key == "cached" and not px.supports_cache:
                             continue
                         if key == "plain":
@@ -544,7 +559,9 @@ def main() -> int:
                         elif key == "handshake":
                             r = run_handshakes(ports.tls, args.duration, proc.pid)
                         else:
-                            idle.setdefault(px.name, []).append(run_idle(ports.plain, proc.pid))
+                            held = run_idle(ports.plain, proc.pid)
+                            idle.setdefault(px.name, []).append(held)
+                            log(f"  idle: {held[0]:,} held, RSS {held[1]:.1f} MiB before, {held[2]:.1f} MiB held")
                             continue
                         results.setdefault((px.name, key), []).append(r)
                         log(f"  {key}: {r.rps:,.0f}/s cpu {r.cpu_us or 0:.1f}us errors {r.errors}")
@@ -556,7 +573,9 @@ def main() -> int:
     args.load = (load_before, os.getloadavg())
     table = render(proxies, results, idle, direct, args)
     print(table)
-    if not args.no_write:
+    if len(args.scenarios) != len(SCENARIOS):
+        log("only some scenarios ran: the table is printed, BENCHMARKS.md is left alone")
+    elif not args.no_write:
         write_benchmarks(table)
     shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -587,7 +606,8 @@ def render(proxies, results, idle, direct, args) -> str:
         + f", {version_of(['h2load', '--version'])}, {version_of(['openssl', 'version'])}.",
         "",
         "Command: `benches/peers/run.sh" + (f" --rounds {args.rounds}" if args.rounds != 3 else "")
-        + (f" --duration {args.duration}" if args.duration != 8 else "") + "`",
+        + (f" --duration {args.duration}" if args.duration != 8 else "")
+        + (f" --scenarios {','.join(args.scenarios)}" if len(args.scenarios) != len(SCENARIOS) else "") + "`",
         "",
     ]
     dr = med([r.rps for r in direct])
@@ -596,6 +616,8 @@ def render(proxies, results, idle, direct, args) -> str:
     lines += [header, "|" + "---|" * (2 + len(names) + len([n for n in names if n != "rampart"]))]
     lines.append(f"| upstream hit directly (ceiling) | req/s | {fmt(dr)} " + "| " * (len(names) - 1 + len([n for n in names if n != 'rampart'])) + "|")
     for key, title in SCENARIOS:
+        if key not in args.scenarios:
+            continue
         if key == "idle":
             row = [f"| {title} | RSS MiB (held) |"]
             vals = {}

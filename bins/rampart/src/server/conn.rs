@@ -63,9 +63,12 @@ pub(super) struct ConnCtx<H> {
 /// besides hyper's buffers.
 pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, token: ConnToken) {
     let accepted = Instant::now();
+    // Boxed: its timers and handshake state are needed once, but inline they would size the
+    // task that every idle keep-alive connection keeps.
+    let establishing = Box::pin(establish(tcp, &ctx));
     let established = tokio::select! {
         () = token.graceful.wait() => return,
-        established = establish(tcp, &ctx) => established,
+        established = establishing => established,
     };
     let settings = &ctx.settings;
     match established {
@@ -187,6 +190,38 @@ fn classify(first: &[u8]) -> Sniffed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Hello;
+
+    impl Handler for Hello {
+        fn handle(&self, _req: Request) -> impl Future<Output = Response> + Send + use<> {
+            std::future::ready(Response::new(rampart::Body::empty()))
+        }
+    }
+
+    /// Every idle keep-alive connection holds its task for as long as it stays open, so what
+    /// lives in the task future is paid 10,000 times over (BENCHMARKS.md, "Idle
+    /// connections"): the one-off handshake state is boxed away once established.
+    #[tokio::test]
+    async fn the_connection_task_stays_small() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local = listener.local_addr().unwrap();
+        let tcp = TcpStream::connect(local).await.unwrap();
+        let drain = crate::server::drain::Drain::new();
+        let ctx = ConnCtx {
+            entrypoint: Arc::from("web"),
+            local,
+            peer: local,
+            handler: Arc::new(Hello),
+            tls: None,
+            settings: Arc::new(ConnSettings::default()),
+        };
+        let task = serve(tcp, ctx, drain.token());
+        let size = size_of_val(&task);
+        eprintln!("connection task future: {size} bytes");
+        // 1,216 bytes with the handshake state inline (test profile).
+        assert!(size <= 768, "connection task future is {size} bytes");
+    }
 
     #[test]
     fn first_bytes_choose_the_protocol() {

@@ -42,7 +42,12 @@ pub(super) async fn drive<I, H>(
         let state = state.clone();
         let (timeouts, limits) = (settings.timeouts, settings.keep_alive);
         hyper::service::service_fn(move |req: http::Request<Incoming>| {
-            let served = serve_request(&state, timeouts, limits, &info, &*handler, req);
+            // Boxed: hyper's HTTP/1 dispatcher allocates a slot sized to this future for every
+            // connection, busy or idle; the whole request path inside it is kilobytes, paid by
+            // each idle keep-alive connection. One allocation per request instead.
+            let served = Box::pin(serve_request(
+                &state, timeouts, limits, &info, &*handler, req,
+            ));
             async move { Ok::<_, Infallible>(served.await) }
         })
     };
