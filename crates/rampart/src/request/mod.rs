@@ -15,7 +15,7 @@
 
 mod host;
 mod normalize;
-mod path;
+pub(crate) mod path;
 mod view;
 
 pub(crate) mod query;

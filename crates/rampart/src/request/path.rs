@@ -77,7 +77,7 @@ fn validate_escapes(path: &str) -> Result<(), PathError> {
 }
 
 /// Go's `shouldEscape(c, encodePath)`.
-fn should_escape(c: u8) -> bool {
+pub(crate) fn should_escape(c: u8) -> bool {
     !(c.is_ascii_alphanumeric()
         || matches!(
             c,
@@ -96,8 +96,8 @@ fn should_escape(c: u8) -> bool {
         ))
 }
 
-/// Go's `validEncoded(s, encodePath)`.
-fn valid_encoded(s: &str) -> bool {
+/// Go's `validEncoded(s, encodePath)`: whether `s` may be sent as it is.
+pub(crate) fn valid_encoded(s: &str) -> bool {
     s.bytes().all(|c| {
         matches!(
             c,

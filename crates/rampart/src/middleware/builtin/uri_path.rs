@@ -16,6 +16,7 @@ use std::borrow::Cow;
 use http::uri::{PathAndQuery, Uri};
 
 use crate::Request;
+use crate::request::path::{should_escape, valid_encoded};
 
 /// A `%` not followed by two hex digits (Go's `url.EscapeError`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,50 +90,6 @@ pub(crate) fn ensure_leading_slash(s: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(format!("/{s}"))
     }
-}
-
-/// Go's `shouldEscape(c, encodePath)`.
-fn should_escape(c: u8) -> bool {
-    !(c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'-' | b'_'
-                | b'.'
-                | b'~'
-                | b'$'
-                | b'&'
-                | b'+'
-                | b','
-                | b'/'
-                | b':'
-                | b';'
-                | b'='
-                | b'@'
-        ))
-}
-
-/// Go's `validEncoded(s, encodePath)`: whether `raw` may be sent as it is.
-fn valid_encoded(raw: &str) -> bool {
-    raw.bytes().all(|c| {
-        matches!(
-            c,
-            b'!' | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b':'
-                | b'@'
-                | b'['
-                | b']'
-                | b'%'
-        ) || !should_escape(c)
-    })
 }
 
 /// Go's `escape(s, encodePath)`.
