@@ -10,25 +10,8 @@ pub const MAX_USER_PRIORITY: i64 = i64::MAX - 1000;
 
 /// Traefik's default `providers.precedence` (`pkg/config/static/static_config.go`): at equal
 /// priority, a router of a provider listed earlier wins.
-pub const DEFAULT_PROVIDER_PRECEDENCE: &[&str] = &[
-    "kubernetesgateway",
-    "kubernetescrd",
-    "kubernetes",
-    "kubernetesingressnginx",
-    "swarm",
-    "docker",
-    "file",
-    "redis",
-    "knative",
-    "consul",
-    "consulcatalog",
-    "nomad",
-    "etcd",
-    "ecs",
-    "http",
-    "zookeeper",
-    "rest",
-];
+pub const DEFAULT_PROVIDER_PRECEDENCE: &[&str] =
+    rampart_config::static_config::defaults::PROVIDERS_PRECEDENCE;
 
 /// A router to compile: its qualified name (`app@file`), rule, syntax, priority and the
 /// caller's payload (its middleware chain and service).
