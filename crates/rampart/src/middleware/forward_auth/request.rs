@@ -153,6 +153,9 @@ pub(crate) fn set_forwarded(headers: &mut HeaderMap, parts: &Parts, trust: Trust
             let len = write_ip(ip, &mut buf);
             v.extend_from_slice(&buf[..len]);
             HeaderValue::from_bytes(&v).ok()
+        } else if ip.to_canonical() == ip {
+            // The connection's value, formatted once and shared.
+            Some(info.peer_ip_value())
         } else {
             Some(ip_value(ip))
         };
