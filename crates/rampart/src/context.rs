@@ -5,8 +5,11 @@
 //! forwardAuth read it from there. A request without one is treated as coming from an unknown
 //! peer over plain HTTP.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
+
+use http::HeaderValue;
 
 /// Facts about the connection a request arrived on.
 ///
@@ -30,6 +33,8 @@ pub struct ConnInfo {
     pub entrypoint: Arc<str>,
     /// TLS facts, when the connection is TLS.
     pub tls: Option<TlsInfo>,
+    /// The peer's IP as a header value, formatted on first use (see [`ConnInfo::peer_ip_value`]).
+    peer_value: PeerValue,
 }
 
 /// Facts about a TLS connection.
@@ -58,6 +63,7 @@ impl ConnInfo {
             local: None,
             entrypoint: Arc::from(entrypoint),
             tls: None,
+            peer_value: PeerValue::default(),
         }
     }
 
@@ -68,6 +74,7 @@ impl ConnInfo {
             local: None,
             entrypoint: Arc::from(entrypoint),
             tls: Some(tls),
+            peer_value: PeerValue::default(),
         }
     }
 
@@ -86,5 +93,76 @@ impl ConnInfo {
     /// Whether the connection is TLS.
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()
+    }
+
+    /// The peer's IP address as a header value (`X-Real-Ip`, `X-Forwarded-For`), an
+    /// IPv4-mapped IPv6 address in its IPv4 form (as Go's `net.SplitHostPort` + `ParseIP`
+    /// prints it).
+    ///
+    /// Formatted once per connection, then shared: every request of a keep-alive connection
+    /// writes it into one or more headers, and a clone is a reference count, not a copy.
+    ///
+    /// ```
+    /// use rampart::ConnInfo;
+    /// let info = ConnInfo::plain("[::ffff:10.0.0.7]:5555".parse().unwrap(), "web");
+    /// assert_eq!(info.peer_ip_value(), "10.0.0.7");
+    /// assert_eq!(info.peer_ip_value(), "10.0.0.7"); // the second time from the cache
+    /// ```
+    pub fn peer_ip_value(&self) -> HeaderValue {
+        let ip = self.peer.ip().to_canonical();
+        // `peer` is a public field: a value cached before it was changed is not used.
+        match self.peer_value.0.get() {
+            Some((cached, value)) if *cached == ip => value.clone(),
+            Some(_) => crate::forwarded::ip_value(ip),
+            None => self
+                .peer_value
+                .0
+                .get_or_init(|| (ip, crate::forwarded::ip_value(ip)))
+                .1
+                .clone(),
+        }
+    }
+}
+
+/// The cache behind [`ConnInfo::peer_ip_value`]: not part of what a `ConnInfo` says, so it
+/// never makes two equal infos differ, and a clone starts empty.
+#[derive(Default)]
+struct PeerValue(OnceLock<(IpAddr, HeaderValue)>);
+
+impl Clone for PeerValue {
+    fn clone(&self) -> Self {
+        PeerValue::default()
+    }
+}
+
+impl PartialEq for PeerValue {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for PeerValue {}
+
+impl fmt::Debug for PeerValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("..")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peer_value_follows_the_peer_and_never_changes_equality() {
+        let mut info = ConnInfo::plain("10.0.0.1:1".parse().unwrap(), "web");
+        let fresh = info.clone();
+        assert_eq!(info.peer_ip_value(), "10.0.0.1");
+        // Filled cache or not, the facts are what compares.
+        assert_eq!(info, fresh);
+        // A peer replaced after the value was cached (PROXY protocol, an embedder): the new one.
+        info.peer = "[2001:db8::5]:2".parse().unwrap();
+        assert_eq!(info.peer_ip_value(), "2001:db8::5");
+        assert_eq!(info.clone().peer_ip_value(), "2001:db8::5");
     }
 }

@@ -115,14 +115,16 @@ impl ForwardedHeaders {
     pub fn apply<B>(&self, req: &mut http::Request<B>) {
         let conn = ConnInfo::of(req);
         let peer = conn.map(|c| c.peer.ip().to_canonical());
+        let real_ip = conn.map(ConnInfo::peer_ip_value);
         let tls = conn.is_some_and(ConnInfo::is_tls);
         let host = request_host(req);
         let headers = req.headers_mut();
 
-        if !self.is_trusted(peer) {
+        let sanitised = !self.is_trusted(peer);
+        if sanitised {
             remove_managed(headers);
         }
-        self.rewrite(headers, peer, tls, host);
+        self.rewrite(headers, real_ip, tls, host, sanitised);
         connection::apply(headers, &self.connection);
 
         if self.not_append_xff {
@@ -130,20 +132,25 @@ impl ForwardedHeaders {
         }
     }
 
+    /// `real_ip`: the peer's address as a value. `sanitised`: the managed headers were just
+    /// removed, so none of them can be present (their lookups are skipped).
     fn rewrite(
         &self,
         headers: &mut HeaderMap,
-        peer: Option<IpAddr>,
+        real_ip: Option<HeaderValue>,
         tls: bool,
         host: Option<HeaderValue>,
+        sanitised: bool,
     ) {
-        if let Some(ip) = peer
-            && is_absent(headers, &X_REAL_IP)
+        let absent = |headers: &HeaderMap, name: &HeaderName| sanitised || is_absent(headers, name);
+        if let Some(ip) = real_ip
+            && absent(headers, &X_REAL_IP)
         {
-            headers.insert(X_REAL_IP, crate::forwarded::ip_value(ip));
+            headers.insert(X_REAL_IP, ip);
         }
 
-        if is_absent(headers, &X_FORWARDED_PROTO) {
+        let mut proto_secure = tls;
+        if absent(headers, &X_FORWARDED_PROTO) {
             let ws = connection::is_websocket_upgrade(headers);
             let proto = match (ws, tls) {
                 (true, true) => "wss",
@@ -152,17 +159,20 @@ impl ForwardedHeaders {
                 (false, false) => "http",
             };
             headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
+        } else {
+            proto_secure = headers
+                .get(&X_FORWARDED_PROTO)
+                .is_some_and(|p| p == "https" || p == "wss");
         }
 
-        if is_absent(headers, &X_FORWARDED_PORT) {
+        if absent(headers, &X_FORWARDED_PORT) {
             let port = host.as_ref().and_then(host_port).map_or_else(
-                || {
-                    let secure = headers
-                        .get(&X_FORWARDED_PROTO)
-                        .is_some_and(|p| p == "https" || p == "wss");
-                    HeaderValue::from_static(if secure || tls { "443" } else { "80" })
+                || HeaderValue::from_static(if proto_secure || tls { "443" } else { "80" }),
+                |p| match p {
+                    "80" => HeaderValue::from_static("80"),
+                    "443" => HeaderValue::from_static("443"),
+                    p => HeaderValue::from_str(p).expect("digits are a valid value"),
                 },
-                |p| HeaderValue::from_str(p).expect("digits are a valid value"),
             );
             headers.insert(X_FORWARDED_PORT, port);
         }
@@ -176,13 +186,14 @@ impl ForwardedHeaders {
 
         if let Some(host) = host
             && !host.is_empty()
-            && is_absent(headers, &X_FORWARDED_HOST)
+            && absent(headers, &X_FORWARDED_HOST)
         {
             headers.insert(X_FORWARDED_HOST, host);
         }
 
         // RFC 7230 §3.2.2: several X-Forwarded-For lines are one list, in order.
-        if let http::header::Entry::Occupied(mut entry) = headers.entry(X_FORWARDED_FOR)
+        if !sanitised
+            && let http::header::Entry::Occupied(mut entry) = headers.entry(X_FORWARDED_FOR)
             && entry.iter().nth(1).is_some()
         {
             let joined = entry

@@ -166,7 +166,7 @@ impl Forwarder {
     }
 
     async fn exchange(&self, mut req: Request) -> Result<Response, RequestError> {
-        let peer = ConnInfo::of(&req).map(|c| c.peer.ip().to_canonical());
+        let peer = ConnInfo::of(&req).map(ConnInfo::peer_ip_value);
         let append_xff = req.extensions().get::<NotAppendXForwardedFor>().is_none();
         let downstream_upgrade: Option<OnUpgrade> = req.extensions_mut().remove::<OnUpgrade>();
 
@@ -256,12 +256,14 @@ impl Endpoint for Forwarder {
     }
 }
 
-/// `X-Forwarded-For` = the values so far (several lines folded into one) + the peer.
-fn append_x_forwarded_for(headers: &mut http::HeaderMap, ip: std::net::IpAddr) {
+/// `X-Forwarded-For` = the values so far (several lines folded into one) + the peer (its
+/// address as a value: [`ConnInfo::peer_ip_value`]).
+fn append_x_forwarded_for(headers: &mut http::HeaderMap, ip: HeaderValue) {
     let mut prior = headers.get_all(&X_FORWARDED_FOR).iter().peekable();
     if prior.peek().is_none() {
-        // The usual case (the entrypoint dropped an untrusted client's list): no string work.
-        headers.insert(X_FORWARDED_FOR, crate::forwarded::ip_value(ip));
+        // The usual case (the entrypoint dropped an untrusted client's list): no string work,
+        // the connection's own value shared.
+        headers.insert(X_FORWARDED_FOR, ip);
         return;
     }
     let mut value = Vec::with_capacity(64);
@@ -271,9 +273,7 @@ fn append_x_forwarded_for(headers: &mut http::HeaderMap, ip: std::net::IpAddr) {
             value.extend_from_slice(b", ");
         }
     }
-    let mut buf = [0u8; 45];
-    let len = crate::forwarded::write_ip(ip, &mut buf);
-    value.extend_from_slice(&buf[..len]);
+    value.extend_from_slice(ip.as_bytes());
     if let Ok(v) = HeaderValue::from_bytes(&value) {
         headers.insert(X_FORWARDED_FOR, v);
     }
@@ -342,7 +342,7 @@ mod tests {
         let mut h = http::HeaderMap::new();
         h.append("x-forwarded-for", "a, b".parse().unwrap());
         h.append("x-forwarded-for", "c".parse().unwrap());
-        append_x_forwarded_for(&mut h, "127.0.0.1".parse().unwrap());
+        append_x_forwarded_for(&mut h, HeaderValue::from_static("127.0.0.1"));
         assert_eq!(h.get_all("x-forwarded-for").iter().count(), 1);
         assert_eq!(h["x-forwarded-for"], "a, b, c, 127.0.0.1");
     }

@@ -235,11 +235,13 @@ impl Pool {
             }
             let sent = {
                 let mut c = lock(&conns);
-                let Some(conn) = self.ready_h1(&mut c) else {
+                // One clock read serves both the idle check and the new `last_used`.
+                let now = Instant::now();
+                let Some(conn) = self.ready_h1(&mut c, now) else {
                     break;
                 };
                 h1_form(dial, &mut req);
-                conn.last_used = Instant::now();
+                conn.last_used = now;
                 // The request is queued on the connection before the lock is released: no
                 // other request can take this connection meanwhile.
                 conn.tx.try_send_request(req)
@@ -283,9 +285,8 @@ impl Pool {
 
     /// The most recently used HTTP/1.1 connection that can take a request now; closed and
     /// expired ones met on the way are dropped.
-    fn ready_h1<'c>(&self, c: &'c mut Conns) -> Option<&'c mut H1> {
+    fn ready_h1<'c>(&self, c: &'c mut Conns, now: Instant) -> Option<&'c mut H1> {
         let timeout = self.inner.idle_timeout;
-        let now = timeout.map(|_| Instant::now());
         let mut i = c.h1.len();
         while i > 0 {
             i -= 1;
@@ -297,8 +298,8 @@ impl Pool {
             if !conn.tx.is_ready() {
                 continue; // busy
             }
-            if let (Some(t), Some(now)) = (timeout, now)
-                && now.duration_since(conn.last_used) >= t
+            if let Some(t) = timeout
+                && now.saturating_duration_since(conn.last_used) >= t
             {
                 c.h1.swap_remove(i);
                 continue;

@@ -57,14 +57,16 @@ pub(crate) fn request_uri(parts: &Parts) -> String {
 /// A websocket handshake: HTTP/1.1 `Connection: upgrade` + `Upgrade: websocket`, or an
 /// HTTP/2 extended CONNECT for `websocket` (RFC 8441).
 pub(crate) fn is_websocket(parts: &Parts) -> bool {
-    let h1 = connection_tokens(&parts.headers)
+    // `Upgrade` first: without it (nearly every request) the `Connection` list, which
+    // allocates, is not split at all.
+    let h1 = parts
+        .headers
+        .get_all(header::UPGRADE)
         .iter()
-        .any(|t| t == "upgrade")
-        && parts
-            .headers
-            .get_all(header::UPGRADE)
+        .any(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
+        && connection_tokens(&parts.headers)
             .iter()
-            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+            .any(|t| t == "upgrade");
     h1 || (parts.method == http::Method::CONNECT
         && parts
             .extensions
@@ -153,6 +155,9 @@ pub(crate) fn set_forwarded(headers: &mut HeaderMap, parts: &Parts, trust: Trust
             let len = write_ip(ip, &mut buf);
             v.extend_from_slice(&buf[..len]);
             HeaderValue::from_bytes(&v).ok()
+        } else if ip.to_canonical() == ip {
+            // The connection's value, formatted once and shared.
+            Some(info.peer_ip_value())
         } else {
             Some(ip_value(ip))
         };
