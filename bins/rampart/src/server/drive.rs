@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::header::{CONNECTION, HeaderValue};
 use http::{Method, Version};
@@ -53,19 +52,24 @@ pub(super) async fn drive<I, H>(
     };
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
-    let never = Duration::from_hours(365 * 24);
-    let sleep = tokio::time::sleep(never);
+    // The timer is reset only when the deadline it is set for changes, and the state wakes
+    // this loop only when a deadline became earlier: a keep-alive connection's requests do
+    // not wake it (a deadline that moved later is found when the timer fires).
+    let sleep = tokio::time::sleep_until(Instant::now());
     tokio::pin!(sleep);
+    let mut armed: Option<Instant> = None;
+    let graceful = token.graceful.wait();
+    tokio::pin!(graceful);
+    let cut = token.cut.wait();
+    tokio::pin!(cut);
     let mut finishing = false;
     loop {
-        let due = match state.due() {
-            // Already asked to finish: only the connection itself can end it now.
-            Due::Finish(_) if finishing => Due::Nothing,
-            due => due,
-        };
-        match due {
-            Due::Cut(at) | Due::Finish(at) => sleep.as_mut().reset(at),
-            Due::Nothing => sleep.as_mut().reset(Instant::now() + never),
+        let at = state.arm(finishing);
+        if at != armed {
+            if let Some(at) = at {
+                sleep.as_mut().reset(at);
+            }
+            armed = at;
         }
         tokio::select! {
             res = conn.as_mut() => {
@@ -74,21 +78,32 @@ pub(super) async fn drive<I, H>(
                 }
                 return;
             }
-            () = token.graceful.wait(), if !finishing => {
+            // Polled until it completes, and never after: it sets `finishing`.
+            () = &mut graceful, if !finishing => {
                 finishing = true;
                 conn.as_mut().graceful_shutdown();
             }
-            () = token.cut.wait() => {
+            () = &mut cut => {
                 debug!(%peer, "grace period over: connection closed");
                 return;
             }
-            () = &mut sleep, if due != Due::Nothing => {
-                if let Due::Cut(_) = due {
-                    debug!(%peer, "read or write timeout: connection closed");
-                    return;
+            () = &mut sleep, if armed.is_some() => {
+                armed = None;
+                let due = state.fired();
+                // After `fired`: a close is due "now" as of that call.
+                let now = Instant::now();
+                match due {
+                    Due::Cut(at) if at <= now => {
+                        debug!(%peer, "read or write timeout: connection closed");
+                        return;
+                    }
+                    Due::Finish(at) if at <= now && !finishing => {
+                        finishing = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                    // Moved later, or nothing due any more: set the timer again.
+                    _ => {}
                 }
-                finishing = true;
-                conn.as_mut().graceful_shutdown();
             }
             () = state.changed() => {}
         }

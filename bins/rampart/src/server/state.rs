@@ -41,6 +41,11 @@ struct Inner {
     h2: bool,
     /// The connection should end gracefully (an HTTP/2 keep-alive limit was reached).
     close: bool,
+    /// The deadline the driver's timer is set for. A change only wakes the driver when it
+    /// makes the next deadline earlier than this one (or there is none): a deadline that moved
+    /// later is found when the timer fires, so a keep-alive connection's requests cost the
+    /// driver no wake-up at all.
+    armed: Option<Instant>,
 }
 
 /// What the connection driver must do next, and when.
@@ -52,6 +57,16 @@ pub(super) enum Due {
     Cut(Instant),
     /// Ask the connection to finish gracefully (idle, or a keep-alive limit).
     Finish(Instant),
+}
+
+impl Due {
+    /// When it is due, if ever.
+    fn at(self) -> Option<Instant> {
+        match self {
+            Due::Nothing => None,
+            Due::Cut(at) | Due::Finish(at) => Some(at),
+        }
+    }
 }
 
 /// The shared state of one connection: the connection driver reads it, the I/O wrapper and
@@ -77,6 +92,7 @@ impl ConnState {
                 in_flight: 0,
                 h2: false,
                 close: false,
+                armed: None,
             }),
             idle_h1: AtomicBool::new(false),
             changed: Notify::new(),
@@ -105,8 +121,9 @@ impl ConnState {
                 since: Instant::now(),
             };
             self.idle_h1.store(false, Ordering::Release);
+            let wake = self.sooner(&inner);
             drop(inner);
-            self.changed.notify_one();
+            self.wake(wake);
         }
     }
 
@@ -135,8 +152,9 @@ impl ConnState {
         };
         inner.phase = Phase::Busy { write_deadline };
         self.idle_h1.store(false, Ordering::Release);
+        let wake = self.sooner(&inner);
         drop(inner);
-        self.changed.notify_one();
+        self.wake(wake);
         (RequestGuard(self.clone()), started, count)
     }
 
@@ -149,16 +167,58 @@ impl ConnState {
             };
             self.idle_h1.store(!inner.h2, Ordering::Release);
         }
+        let wake = self.sooner(&inner);
         drop(inner);
-        self.changed.notify_one();
+        self.wake(wake);
     }
 
     /// Asks the driver to end the connection gracefully once its streams are done (an
     /// HTTP/2 connection past `keepAliveMaxRequests`/`keepAliveMaxTime`: Go sends `GOAWAY`
     /// when a handler sets `Connection: close`).
     pub(super) fn close_gracefully(&self) {
-        self.lock().close = true;
-        self.changed.notify_one();
+        let mut inner = self.lock();
+        inner.close = true;
+        let wake = self.sooner(&inner);
+        drop(inner);
+        self.wake(wake);
+    }
+
+    /// Whether the next deadline is now earlier than the one the driver's timer is set for.
+    fn sooner(&self, inner: &Inner) -> bool {
+        self.due_of(inner)
+            .at()
+            .is_some_and(|at| inner.armed.is_none_or(|armed| at < armed))
+    }
+
+    fn wake(&self, wake: bool) {
+        if wake {
+            self.changed.notify_one();
+        }
+    }
+
+    /// For the driver: the deadline to set its timer for. The next deadline when it is
+    /// earlier than the one already set (or none is set), else the one already set (a timer
+    /// that fires early only makes the driver look again). `finishing`: the connection is
+    /// already finishing, so a `Finish` deadline is no longer wanted.
+    pub(super) fn arm(&self, finishing: bool) -> Option<Instant> {
+        let mut inner = self.lock();
+        let next = match self.due_of(&inner) {
+            Due::Finish(_) if finishing => None,
+            due => due.at(),
+        };
+        if let Some(at) = next
+            && inner.armed.is_none_or(|armed| at < armed)
+        {
+            inner.armed = Some(at);
+        }
+        inner.armed
+    }
+
+    /// For the driver: its timer fired (it is now unset); what is due.
+    pub(super) fn fired(&self) -> Due {
+        let mut inner = self.lock();
+        inner.armed = None;
+        self.due_of(&inner)
     }
 
     /// When the connection has lived longer than `limit`.
@@ -166,14 +226,18 @@ impl ConnState {
         self.started.elapsed() > limit
     }
 
-    /// Completes when the state changed since the last call.
+    /// Completes when a change made the next deadline earlier than the armed one.
     pub(super) async fn changed(&self) {
         self.changed.notified().await;
     }
 
     /// What is due next.
+    #[cfg(test)]
     pub(super) fn due(&self) -> Due {
-        let inner = self.lock();
+        self.due_of(&self.lock())
+    }
+
+    fn due_of(&self, inner: &Inner) -> Due {
         if inner.close {
             return Due::Finish(Instant::now());
         }
@@ -241,6 +305,42 @@ mod tests {
         let (_guard, started, count) = state.request(Version::HTTP_11);
         assert_eq!(count, 2);
         assert_eq!(started, idle_since + Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_a_sooner_deadline_wakes_the_driver() {
+        use futures_util::FutureExt as _;
+        let woken = |state: &ConnState| state.changed().now_or_never().is_some();
+        let t0 = Instant::now();
+        let t = Timeouts {
+            read: Some(Duration::from_mins(1)),
+            write: None,
+            idle: Some(Duration::from_mins(3)),
+        };
+        let state = ConnState::new(t0, t);
+        assert_eq!(state.arm(false), Some(t0 + Duration::from_mins(1)));
+        // A keep-alive request: busy (no write deadline), idle, the next head — every
+        // deadline is later than the armed one, so nothing wakes the driver.
+        drop(state.request(Version::HTTP_11).0);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        state.on_read();
+        assert!(!woken(&state));
+        assert_eq!(state.arm(false), Some(t0 + Duration::from_mins(1)), "kept");
+        // The timer fires early: what is due is found, and armed again.
+        assert_eq!(state.fired(), Due::Cut(t0 + Duration::from_secs(70)));
+        assert_eq!(state.arm(false), Some(t0 + Duration::from_secs(70)));
+        // A sooner deadline wakes it: a write deadline, or a close.
+        let with_write = ConnState::new(t0, timeouts());
+        with_write.arm(false);
+        let _busy = with_write.request(Version::HTTP_11);
+        assert!(woken(&with_write));
+        state.close_gracefully();
+        assert!(woken(&state));
+        assert_eq!(
+            state.arm(true),
+            Some(t0 + Duration::from_secs(70)),
+            "finishing"
+        );
     }
 
     #[tokio::test(start_paused = true)]
