@@ -12,6 +12,7 @@ use http_body::Body as _;
 use super::cache::{Cache, Outcome};
 use super::client::{ExchangeError, Transport, read_body};
 use super::cookies::SetCookie;
+use super::decision::Decision;
 use super::deny::{self, Answer, LocationMode};
 use super::names::NameSet;
 use super::request::{self, Trust};
@@ -111,47 +112,6 @@ fn exchange_error(e: &ExchangeError) -> RequestError {
         ExchangeError::Transport(_) | ExchangeError::Body(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     RequestError::new(ErrorSource::Auth, status, e.to_string())
-}
-
-/// Where an auth decision came from; each form is borrowed as an [`Outcome`] without copying
-/// the auth answer (a cache hit shares the stored answer).
-enum Decision {
-    /// This request's own exchange.
-    Asked(Outcome),
-    /// A coalesced exchange's outcome.
-    Shared(Arc<Outcome>),
-    /// A stored 2xx answer.
-    Cached(Arc<Answer>),
-}
-
-impl Decision {
-    fn outcome(&self) -> Result<&Answer, &RequestError> {
-        match self {
-            Decision::Asked(o) => o.as_ref(),
-            Decision::Shared(o) => o.as_ref().as_ref(),
-            Decision::Cached(a) => Ok(a),
-        }
-    }
-
-    /// Copies the answer's identity headers onto `request`. The answer is this request's
-    /// alone unless a flight shared it or the cache holds it: owning it lets the values move
-    /// instead of being cloned.
-    fn propagate(self, headers: &ResponseHeaders, request: &mut HeaderMap) {
-        match self {
-            Decision::Asked(Ok(a)) => headers.apply_owned(request, a.headers),
-            Decision::Asked(Err(_)) => {}
-            Decision::Shared(o) => match Arc::try_unwrap(o) {
-                Ok(Ok(a)) => headers.apply_owned(request, a.headers),
-                Ok(Err(_)) => {}
-                Err(shared) => {
-                    if let Ok(a) = &*shared {
-                        headers.apply(request, &a.headers);
-                    }
-                }
-            },
-            Decision::Cached(a) => headers.apply(request, &a.headers),
-        }
-    }
 }
 
 /// A bare status, empty body: what Traefik writes with `rw.WriteHeader(code)`.

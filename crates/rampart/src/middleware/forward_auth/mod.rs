@@ -15,6 +15,7 @@ mod cache;
 mod client;
 mod config;
 mod cookies;
+mod decision;
 mod deny;
 mod location;
 mod name_table;
