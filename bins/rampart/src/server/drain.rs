@@ -3,6 +3,9 @@
 //! up to `graceTimeOut` for all of them to end, then cuts the rest (Traefik's `Shutdown`, then
 //! `Close` after the grace period).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tokio::sync::watch;
 
 use super::Shutdown;
@@ -13,6 +16,7 @@ pub struct Drain {
     graceful: Shutdown,
     cut: Shutdown,
     live: watch::Sender<()>,
+    parked: Arc<AtomicUsize>,
 }
 
 impl Default for Drain {
@@ -28,6 +32,7 @@ impl Drain {
             graceful: Shutdown::new(),
             cut: Shutdown::new(),
             live: watch::Sender::new(()),
+            parked: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -42,12 +47,19 @@ impl Drain {
             _live: self.live.subscribe(),
             graceful: self.graceful.clone(),
             cut: self.cut.clone(),
+            parked: self.parked.clone(),
         }
     }
 
     /// How many connections are open.
     pub fn connections(&self) -> usize {
         self.live.receiver_count()
+    }
+
+    /// How many of them are parked: idle HTTP/1.1 keep-alive connections waiting on their
+    /// bare socket, without hyper's state (`drive.rs`).
+    pub fn parked(&self) -> usize {
+        self.parked.load(Ordering::Relaxed)
     }
 
     /// Asks every connection to finish.
@@ -73,6 +85,24 @@ pub struct ConnToken {
     _live: watch::Receiver<()>,
     pub(super) graceful: Shutdown,
     pub(super) cut: Shutdown,
+    parked: Arc<AtomicUsize>,
+}
+
+impl ConnToken {
+    /// Counts the connection as parked until the guard is dropped.
+    pub(super) fn parked(&self) -> ParkedGuard<'_> {
+        self.parked.fetch_add(1, Ordering::Relaxed);
+        ParkedGuard(&self.parked)
+    }
+}
+
+/// A connection counted as parked.
+pub(super) struct ParkedGuard<'a>(&'a AtomicUsize);
+
+impl Drop for ParkedGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]

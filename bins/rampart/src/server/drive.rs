@@ -1,25 +1,46 @@
 //! Driving one connection: hyper (HTTP/1.1 or HTTP/2, as `conn` chose) serves it, while this
-//! loop enforces the responding timeouts, the keep-alive limits and the stop signals.
+//! loop enforces the responding timeouts, the keep-alive limits and the stop signals, and parks
+//! idle HTTP/1.1 keep-alive connections.
+//!
+//! **Parking** (nginx frees an idle keep-alive connection's buffers the same way): after
+//! `park_after` with nothing in flight, and only when hyper holds no bytes (`state.rs`), hyper's
+//! connection is asked to end — being idle, it ends at once —, its shutdown of the stream is
+//! skipped (`io.rs`), and the driver takes the socket back with any bytes hyper had read.
+//! hyper's state goes (its read buffer, its response-head buffer, the header map it keeps for
+//! the next response: most of the ~20 KiB an idle connection cost) and the bare socket waits
+//! for readability; the next request gets a fresh hyper connection on the same socket. The idle
+//! timeout, the stop signals and the keep-alive limits carry over: they live in `ConnState`.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use http::header::{CONNECTION, HeaderValue};
 use http::{Method, Version};
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use rampart::{Body, ConnInfo};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tracing::debug;
 
 use super::bodies::{ClientBody, Tracked};
 use super::conn::Handler;
 use super::drain::ConnToken;
-use super::io::WatchedIo;
+use super::io::{Readable, WatchedIo};
 use super::settings::{ConnSettings, KeepAliveLimits, Timeouts};
 use super::state::{ConnState, Due};
+
+/// Which hyper connection serves the stream.
+pub(super) enum Http<'s> {
+    /// HTTP/1.1 alone (ALPN or the first bytes told): parked when idle.
+    H1(&'s http1::Builder),
+    /// hyper-util's builder: HTTP/2, or either when the first bytes did not tell yet.
+    Auto(&'s auto::Builder<TokioExecutor>),
+}
 
 /// Serves `io` until the peer closes, a timeout cuts it, or the proxy stops.
 pub(super) async fn drive<I, H>(
@@ -27,19 +48,19 @@ pub(super) async fn drive<I, H>(
     info: Arc<ConnInfo>,
     handler: Arc<H>,
     settings: &ConnSettings,
-    builder: &auto::Builder<TokioExecutor>,
+    http: Http<'_>,
     token: ConnToken,
     accepted: Instant,
 ) where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    I: AsyncRead + AsyncWrite + Readable + Unpin + Send + 'static,
     H: Handler,
 {
     let peer = info.peer;
     let state = ConnState::new(accepted, settings.timeouts);
     let io = TokioIo::new(WatchedIo::new(io, state.clone()));
-    let service = {
-        let state = state.clone();
-        let (timeouts, limits) = (settings.timeouts, settings.keep_alive);
+    let (timeouts, limits) = (settings.timeouts, settings.keep_alive);
+    let service = || {
+        let (state, info, handler) = (state.clone(), info.clone(), handler.clone());
         hyper::service::service_fn(move |req: http::Request<Incoming>| {
             // Boxed: hyper's HTTP/1 dispatcher allocates a slot sized to this future for every
             // connection, busy or idle; the whole request path inside it is kilobytes, paid by
@@ -50,62 +71,194 @@ pub(super) async fn drive<I, H>(
             async move { Ok::<_, Infallible>(served.await) }
         })
     };
-    let conn = builder.serve_connection_with_upgrades(io, service);
-    tokio::pin!(conn);
     // The timer is reset only when the deadline it is set for changes, and the state wakes
     // this loop only when a deadline became earlier: a keep-alive connection's requests do
     // not wake it (a deadline that moved later is found when the timer fires).
     let sleep = tokio::time::sleep_until(Instant::now());
     tokio::pin!(sleep);
-    let mut armed: Option<Instant> = None;
     let graceful = token.graceful.wait();
     tokio::pin!(graceful);
     let cut = token.cut.wait();
     tokio::pin!(cut);
-    let mut finishing = false;
-    loop {
-        let at = state.arm(finishing);
-        if at != armed {
-            if let Some(at) = at {
-                sleep.as_mut().reset(at);
-            }
-            armed = at;
+    let mut signals = Signals {
+        sleep,
+        armed: None,
+        graceful,
+        cut,
+        finishing: false,
+        state: &state,
+        peer,
+    };
+    match http {
+        Http::Auto(builder) => {
+            // Boxed: inline, hyper-util's connection (HTTP/1 and HTTP/2 states) would size the
+            // future of every connection, parked HTTP/1.1 ones included.
+            let mut conn = Box::pin(builder.serve_connection_with_upgrades(io, service()));
+            signals
+                .serve(
+                    conn.as_mut(),
+                    auto::UpgradeableConnection::graceful_shutdown,
+                )
+                .await;
         }
-        tokio::select! {
-            res = conn.as_mut() => {
-                if let Err(e) = res {
-                    debug!(%peer, error = %e, "connection ended with an error");
-                }
-                return;
-            }
-            // Polled until it completes, and never after: it sets `finishing`.
-            () = &mut graceful, if !finishing => {
-                finishing = true;
-                conn.as_mut().graceful_shutdown();
-            }
-            () = &mut cut => {
-                debug!(%peer, "grace period over: connection closed");
-                return;
-            }
-            () = &mut sleep, if armed.is_some() => {
-                armed = None;
-                let due = state.fired();
-                // After `fired`: a close is due "now" as of that call.
-                let now = Instant::now();
-                match due {
-                    Due::Cut(at) if at <= now => {
-                        debug!(%peer, "read or write timeout: connection closed");
+        Http::H1(builder) => {
+            let mut io = io;
+            loop {
+                state.set_park_after(settings.park_after);
+                // Boxed: dropped while the connection is parked.
+                let mut conn = Box::new(builder.serve_connection(io, service()).with_upgrades());
+                let ended = signals
+                    .serve(
+                        Pin::new(&mut *conn),
+                        http1::UpgradeableConnection::graceful_shutdown,
+                    )
+                    .await;
+                state.set_parking(false);
+                // `None`: upgraded, the socket is the upgrade's.
+                let (Ended::Parked, Some(parts)) = (ended, conn.into_parts()) else {
+                    return;
+                };
+                io = parts.io;
+                if parts.read_buf.is_empty() {
+                    // Empty, but it may still own hyper's read buffer.
+                    drop(parts.read_buf);
+                    drop(parts.service);
+                    let _parked = token.parked();
+                    if !signals.parked(io.inner().get_ref()).await {
                         return;
                     }
-                    Due::Finish(at) if at <= now && !finishing => {
-                        finishing = true;
-                        conn.as_mut().graceful_shutdown();
-                    }
-                    // Moved later, or nothing due any more: set the timer again.
-                    _ => {}
+                } else {
+                    io.inner_mut().rewind(parts.read_buf);
                 }
             }
-            () = state.changed() => {}
+        }
+    }
+}
+
+/// How hyper's connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Closed (by the peer, a timeout, the stop, an error) or upgraded.
+    Closed,
+    /// Ended idle at the driver's request: the socket is open, for a fresh connection.
+    Parked,
+}
+
+/// The timer and the stop signals of one connection, kept across its hyper connections.
+struct Signals<'a, G, K> {
+    sleep: Pin<&'a mut Sleep>,
+    /// The deadline `sleep` is set for.
+    armed: Option<Instant>,
+    /// Polled until it completes, and never after: it sets `finishing`.
+    graceful: Pin<&'a mut G>,
+    cut: Pin<&'a mut K>,
+    /// The connection is ending gracefully (a stop, the idle timeout, a keep-alive limit).
+    finishing: bool,
+    state: &'a ConnState,
+    peer: SocketAddr,
+}
+
+impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
+    fn rearm(&mut self) {
+        let at = self.state.arm(self.finishing);
+        if at != self.armed {
+            if let Some(at) = at {
+                self.sleep.as_mut().reset(at);
+            }
+            self.armed = at;
+        }
+    }
+
+    /// Drives hyper's connection until it ends; `finish` asks it to end gracefully.
+    async fn serve<C, E>(&mut self, mut conn: Pin<&mut C>, finish: impl Fn(Pin<&mut C>)) -> Ended
+    where
+        C: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
+        let (state, peer) = (self.state, self.peer);
+        loop {
+            self.rearm();
+            tokio::select! {
+                res = conn.as_mut() => {
+                    return match res {
+                        Ok(()) if state.parking() => Ended::Parked,
+                        Ok(()) => Ended::Closed,
+                        Err(e) => {
+                            debug!(%peer, error = %e, "connection ended with an error");
+                            Ended::Closed
+                        }
+                    };
+                }
+                () = self.graceful.as_mut(), if !self.finishing => {
+                    self.finishing = true;
+                    state.set_parking(false);
+                    finish(conn.as_mut());
+                }
+                () = self.cut.as_mut() => {
+                    debug!(%peer, "grace period over: connection closed");
+                    return Ended::Closed;
+                }
+                () = self.sleep.as_mut(), if self.armed.is_some() => {
+                    self.armed = None;
+                    let due = state.fired();
+                    // After `fired`: a close is due "now" as of that call.
+                    let now = Instant::now();
+                    match due {
+                        Due::Cut(at) if at <= now => {
+                            debug!(%peer, "read or write timeout: connection closed");
+                            return Ended::Closed;
+                        }
+                        Due::Finish(at) if at <= now && !self.finishing => {
+                            self.finishing = true;
+                            state.set_parking(false);
+                            finish(conn.as_mut());
+                        }
+                        Due::Park(at) if at <= now && !self.finishing => {
+                            // Not parkable again until hyper has ended (no timer spin).
+                            state.set_park_after(None);
+                            state.set_parking(true);
+                            finish(conn.as_mut());
+                        }
+                        // Moved later, or nothing due any more: set the timer again.
+                        _ => {}
+                    }
+                }
+                () = state.changed() => {}
+            }
+        }
+    }
+
+    /// Waits, with no hyper state, for the parked socket to become readable; `false` if the
+    /// connection is to be closed instead (idle timeout, stop).
+    async fn parked<I: Readable>(&mut self, io: &I) -> bool {
+        if self.finishing {
+            return false;
+        }
+        let (state, peer) = (self.state, self.peer);
+        let readable = io.readable();
+        tokio::pin!(readable);
+        loop {
+            self.rearm();
+            tokio::select! {
+                res = readable.as_mut() => return res.is_ok(),
+                () = self.graceful.as_mut(), if !self.finishing => {
+                    self.finishing = true;
+                    return false;
+                }
+                () = self.cut.as_mut() => return false,
+                () = self.sleep.as_mut(), if self.armed.is_some() => {
+                    self.armed = None;
+                    let due = state.fired();
+                    let now = Instant::now();
+                    if let Due::Cut(at) | Due::Finish(at) = due
+                        && at <= now
+                    {
+                        debug!(%peer, "idle timeout: parked connection closed");
+                        return false;
+                    }
+                }
+                () = state.changed() => {}
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 
@@ -48,8 +49,10 @@ pub struct ConnSettings {
     /// The hyper builder (HTTP/1.1 + HTTP/2, reading the HTTP/2 preface to choose),
     /// configured once: for a client that has sent only part of the preface so far.
     pub(super) builder: auto::Builder<TokioExecutor>,
-    /// The same, HTTP/1.1 only: when ALPN or the first bytes already told.
-    pub(super) http1: auto::Builder<TokioExecutor>,
+    /// HTTP/1.1 alone, when ALPN or the first bytes already told: hyper's own builder, whose
+    /// connection gives its socket back, so that an idle keep-alive connection can be parked
+    /// without hyper's buffers (`drive.rs`).
+    pub(super) http1: http1::Builder,
     /// The same, HTTP/2 only.
     pub(super) http2: auto::Builder<TokioExecutor>,
     /// Bound on the TLS handshake (slow or stalled clients).
@@ -58,7 +61,15 @@ pub struct ConnSettings {
     pub timeouts: Timeouts,
     /// The keep-alive limits.
     pub keep_alive: KeepAliveLimits,
+    /// How long an HTTP/1.1 keep-alive connection stays idle before hyper's state and buffers
+    /// are dropped and it waits on its bare socket (`None`: never). Not a Traefik knob.
+    pub park_after: Option<Duration>,
 }
+
+/// Idle time after which an HTTP/1.1 keep-alive connection is parked: long enough that a
+/// busy connection never pays for rebuilding hyper's state, short enough that the thousands
+/// of connections browsers keep open between clicks cost a socket each, not ~20 KiB.
+pub(super) const PARK_AFTER: Duration = Duration::from_secs(1);
 
 impl ConnSettings {
     /// Settings from Traefik's knobs. `max_header_bytes` bounds the HTTP/1 read buffer,
@@ -69,6 +80,7 @@ impl ConnSettings {
         max_header_bytes: usize,
         max_concurrent_streams: u32,
     ) -> Self {
+        let max_buf = max_header_bytes.max(8192);
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
             .http1()
@@ -77,7 +89,14 @@ impl ConnSettings {
             // start while the connection is idle, closing keep-alive connections at
             // `readTimeout` instead of `idleTimeout`.
             .header_read_timeout(None)
-            .max_buf_size(max_header_bytes.max(8192))
+            .max_buf_size(max_buf)
+            .keep_alive(true);
+        // The same HTTP/1.1 settings as the auto builder's.
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(None)
+            .max_buf_size(max_buf)
             .keep_alive(true);
         builder
             .http2()
@@ -88,12 +107,13 @@ impl ConnSettings {
             .keep_alive_interval(timeouts.idle())
             .enable_connect_protocol();
         ConnSettings {
-            http1: builder.clone().http1_only(),
+            http1,
             http2: builder.clone().http2_only(),
             builder,
             handshake_timeout: Duration::from_secs(10),
             timeouts,
             keep_alive,
+            park_after: Some(PARK_AFTER),
         }
     }
 

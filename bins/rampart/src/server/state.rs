@@ -10,12 +10,18 @@
 //! * **Idle** — a keep-alive connection between requests (HTTP/1), or an HTTP/2 connection with
 //!   no open stream: closed after `idleTimeout` (Go's `IdleTimeout`; for HTTP/2 a `GOAWAY`).
 //!
+//! An idle HTTP/1 connection is also due to be **parked** after `park_after`: hyper's state and
+//! buffers are dropped and the bare socket waits for the next request (`drive.rs`). Only when
+//! hyper is known to hold nothing: the last write went out whole and the last read found no
+//! more bytes.
+//!
 //! The request body has its own deadline, `readTimeout` from the head's first byte (Go's
 //! `wholeReqDeadline`), carried by the body itself (see `bodies.rs`), so that a handler still
 //! working after the body was read is never cut by it.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use http::Version;
 use tokio::sync::Notify;
@@ -46,7 +52,17 @@ struct Inner {
     /// later is found when the timer fires, so a keep-alive connection's requests cost the
     /// driver no wake-up at all.
     armed: Option<Instant>,
+    /// Idle time after which an HTTP/1 connection is parked; `None` while parked, or for a
+    /// connection that cannot be (HTTP/2, or not yet known).
+    park_after: Option<Duration>,
+    /// Not parked before this (hyper held bytes when it was due).
+    park_retry: Option<Instant>,
 }
+
+/// `ConnState::io` bit: the last write did not go out whole (hyper still holds bytes).
+const WRITE_BLOCKED: u8 = 1;
+/// `ConnState::io` bit: the last read found no bytes (nothing is buffered below hyper).
+const READ_DRAINED: u8 = 2;
 
 /// What the connection driver must do next, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +73,8 @@ pub(super) enum Due {
     Cut(Instant),
     /// Ask the connection to finish gracefully (idle, or a keep-alive limit).
     Finish(Instant),
+    /// Park the idle HTTP/1 connection: take its socket back from hyper.
+    Park(Instant),
 }
 
 impl Due {
@@ -64,7 +82,7 @@ impl Due {
     fn at(self) -> Option<Instant> {
         match self {
             Due::Nothing => None,
-            Due::Cut(at) | Due::Finish(at) => Some(at),
+            Due::Cut(at) | Due::Finish(at) | Due::Park(at) => Some(at),
         }
     }
 }
@@ -77,6 +95,10 @@ pub(super) struct ConnState {
     /// Fast path for the I/O wrapper: true while an HTTP/1 connection is idle, so that the
     /// first byte of the next request moves it to `Head`.
     idle_h1: AtomicBool,
+    /// What the I/O wrapper saw last (`WRITE_BLOCKED`, `READ_DRAINED`).
+    io: AtomicU8,
+    /// The driver is taking the socket back from hyper: its shutdown must not close it.
+    parking: AtomicBool,
     changed: Notify,
     requests: AtomicU64,
     started: Instant,
@@ -93,8 +115,12 @@ impl ConnState {
                 h2: false,
                 close: false,
                 armed: None,
+                park_after: None,
+                park_retry: None,
             }),
             idle_h1: AtomicBool::new(false),
+            io: AtomicU8::new(0),
+            parking: AtomicBool::new(false),
             changed: Notify::new(),
             requests: AtomicU64::new(0),
             started,
@@ -125,6 +151,43 @@ impl ConnState {
             drop(inner);
             self.wake(wake);
         }
+    }
+
+    /// The I/O wrapper's last write went out whole (`true`) or not.
+    pub(super) fn on_write(&self, whole: bool) {
+        self.set_io(WRITE_BLOCKED, !whole);
+    }
+
+    /// The I/O wrapper's last read found nothing more to read (`true`) or returned bytes.
+    pub(super) fn on_read_drained(&self, drained: bool) {
+        self.set_io(READ_DRAINED, drained);
+    }
+
+    fn set_io(&self, bit: u8, on: bool) {
+        // One thread drives the connection: a plain load and a store only on change.
+        let io = self.io.load(Ordering::Relaxed);
+        let next = if on { io | bit } else { io & !bit };
+        if next != io {
+            self.io.store(next, Ordering::Relaxed);
+        }
+    }
+
+    /// For the driver: idle HTTP/1 may be parked after `after` (`None`: not parkable, e.g.
+    /// while parked).
+    pub(super) fn set_park_after(&self, after: Option<Duration>) {
+        let mut inner = self.lock();
+        inner.park_after = after;
+        inner.park_retry = None;
+    }
+
+    /// For the driver: it is (or is no longer) taking the socket back from hyper.
+    pub(super) fn set_parking(&self, on: bool) {
+        self.parking.store(on, Ordering::Release);
+    }
+
+    /// Whether the driver is taking the socket back: a shutdown of the stream is not a close.
+    pub(super) fn parking(&self) -> bool {
+        self.parking.load(Ordering::Acquire)
     }
 
     /// A request head was read: the connection is busy until the returned guard is dropped
@@ -218,11 +281,21 @@ impl ConnState {
     pub(super) fn fired(&self) -> Due {
         let mut inner = self.lock();
         inner.armed = None;
-        self.due_of(&inner)
+        let due = self.due_of(&inner);
+        if let (Due::Park(at), Some(after)) = (due, inner.park_after) {
+            let now = Instant::now();
+            // Parked only when hyper holds nothing: the last write went out whole and the
+            // last read found no more bytes. Else look again later.
+            if at <= now && self.io.load(Ordering::Relaxed) != READ_DRAINED {
+                inner.park_retry = Some(now + after);
+                return self.due_of(&inner);
+            }
+        }
+        due
     }
 
     /// When the connection has lived longer than `limit`.
-    pub(super) fn older_than(&self, limit: std::time::Duration) -> bool {
+    pub(super) fn older_than(&self, limit: Duration) -> bool {
         self.started.elapsed() > limit
     }
 
@@ -248,7 +321,19 @@ impl ConnState {
             Phase::Head { .. } if inner.h2 => Due::Nothing,
             Phase::Head { since } => t.read.map_or(Due::Nothing, |d| Due::Cut(since + d)),
             Phase::Busy { write_deadline } => write_deadline.map_or(Due::Nothing, Due::Cut),
-            Phase::Idle { since } => t.idle().map_or(Due::Nothing, |d| Due::Finish(since + d)),
+            Phase::Idle { since } => {
+                let finish = t.idle().map(|d| since + d);
+                let park = inner
+                    .park_after
+                    .filter(|_| !inner.h2)
+                    .map(|d| inner.park_retry.map_or(since + d, |at| at.max(since + d)));
+                match (park, finish) {
+                    (Some(p), Some(f)) if p < f => Due::Park(p),
+                    (Some(p), None) => Due::Park(p),
+                    (_, Some(f)) => Due::Finish(f),
+                    (None, None) => Due::Nothing,
+                }
+            }
         }
     }
 }
