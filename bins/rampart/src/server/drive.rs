@@ -15,7 +15,10 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 
+use futures_util::task::AtomicWaker;
 use http::header::{CONNECTION, HeaderValue};
 use http::{Method, Version};
 use hyper::body::Incoming;
@@ -88,6 +91,7 @@ pub(super) async fn drive<I, H>(
         finishing: false,
         state: &state,
         peer,
+        wake: Arc::default(),
     };
     match http {
         Http::Auto(builder) => {
@@ -144,6 +148,33 @@ enum Ended {
     Parked,
 }
 
+/// Which signal woke the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Graceful,
+    Cut,
+    Timer,
+    Changed,
+}
+
+/// The waker the signals are polled with: it marks them as due a poll, then wakes the task.
+#[derive(Debug, Default)]
+struct SignalWake {
+    woken: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Wake for SignalWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+}
+
 /// The timer and the stop signals of one connection, kept across its hyper connections.
 struct Signals<'a, G, K> {
     sleep: Pin<&'a mut Sleep>,
@@ -156,6 +187,7 @@ struct Signals<'a, G, K> {
     finishing: bool,
     state: &'a ConnState,
     peer: SocketAddr,
+    wake: Arc<SignalWake>,
 }
 
 impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
@@ -170,6 +202,10 @@ impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
     }
 
     /// Drives hyper's connection until it ends; `finish` asks it to end gracefully.
+    ///
+    /// hyper's connection is polled on every wake-up of the task; the timer and the stop
+    /// signals only when one of them woke it (their own waker, `SignalWake`), not on each of
+    /// the two or three wake-ups every request causes.
     async fn serve<C, E>(&mut self, mut conn: Pin<&mut C>, finish: impl Fn(Pin<&mut C>)) -> Ended
     where
         C: Future<Output = Result<(), E>>,
@@ -178,8 +214,19 @@ impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
         let (state, peer) = (self.state, self.peer);
         loop {
             self.rearm();
-            tokio::select! {
-                res = conn.as_mut() => {
+            let changed = state.changed();
+            tokio::pin!(changed);
+            // Each round polls every signal once, so that each holds the signal waker.
+            self.wake.woken.store(true, Ordering::Relaxed);
+            let event = std::future::poll_fn(|cx| {
+                if let Poll::Ready(res) = conn.as_mut().poll(cx) {
+                    return Poll::Ready(Err(res));
+                }
+                self.poll_signals(cx, changed.as_mut()).map(Ok)
+            })
+            .await;
+            match event {
+                Err(res) => {
                     return match res {
                         Ok(()) if state.parking() => Ended::Parked,
                         Ok(()) => Ended::Closed,
@@ -189,16 +236,16 @@ impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
                         }
                     };
                 }
-                () = self.graceful.as_mut(), if !self.finishing => {
+                Ok(Signal::Graceful) => {
                     self.finishing = true;
                     state.set_parking(false);
                     finish(conn.as_mut());
                 }
-                () = self.cut.as_mut() => {
+                Ok(Signal::Cut) => {
                     debug!(%peer, "grace period over: connection closed");
                     return Ended::Closed;
                 }
-                () = self.sleep.as_mut(), if self.armed.is_some() => {
+                Ok(Signal::Timer) => {
                     self.armed = None;
                     let due = state.fired();
                     // After `fired`: a close is due "now" as of that call.
@@ -223,9 +270,37 @@ impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
                         _ => {}
                     }
                 }
-                () = state.changed() => {}
+                Ok(Signal::Changed) => {}
             }
         }
+    }
+
+    /// Polls the stop signals, the timer and the state's notification, with the signal
+    /// waker, if one of them woke the task (or this round has not polled them yet).
+    fn poll_signals(
+        &mut self,
+        cx: &mut Context<'_>,
+        changed: Pin<&mut impl Future<Output = ()>>,
+    ) -> Poll<Signal> {
+        self.wake.task.register(cx.waker());
+        if !self.wake.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let waker = Waker::from(self.wake.clone());
+        let cx = &mut Context::from_waker(&waker);
+        if !self.finishing && self.graceful.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Signal::Graceful);
+        }
+        if self.cut.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Signal::Cut);
+        }
+        if self.armed.is_some() && self.sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Signal::Timer);
+        }
+        if changed.poll(cx).is_ready() {
+            return Poll::Ready(Signal::Changed);
+        }
+        Poll::Pending
     }
 
     /// Waits, with no hyper state, for the parked socket to become readable; `false` if the
