@@ -57,8 +57,8 @@ pub(super) struct ConnCtx<H> {
 /// connection still in either (it has no request yet).
 ///
 /// The connection's HTTP state is allocated on its own, at the size of the protocol it speaks:
-/// this task's own state stays small, which is what an idle keep-alive connection costs
-/// besides hyper's buffers.
+/// this task's own state stays small, which is what a parked keep-alive connection costs
+/// besides the driver's state (`drive.rs`).
 pub(super) async fn serve<H: Handler>(tcp: TcpStream, ctx: ConnCtx<H>, token: ConnToken) {
     let accepted = Instant::now();
     // Boxed: its timers and handshake state are needed once, but inline they would size the
