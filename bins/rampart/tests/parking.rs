@@ -141,7 +141,6 @@ async fn a_response_the_client_reads_late_arrives_whole() {
 
 #[tokio::test]
 async fn a_websocket_idle_longer_than_parking_stays_open() {
-    use futures_util::{SinkExt as _, StreamExt as _};
     let up = ws::echo_upstream().await;
     let proxy = proxy(&up.url(), None).await;
     let url = format!("ws://{}/chat", proxy.addr("web"));
@@ -153,15 +152,7 @@ async fn a_websocket_idle_longer_than_parking_stays_open() {
     assert_eq!(res.status(), 101);
     for i in 0..2 {
         tokio::time::sleep(IDLE).await;
-        socket
-            .send(ws::Message::text(format!("hello {i}")))
-            .await
-            .expect("send");
-        let echoed = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("echo in time")
-            .expect("open")
-            .expect("a message");
+        let echoed = ws::round_trip(&mut socket, format!("hello {i}"), PATIENCE).await;
         assert_eq!(echoed, ws::Message::text(format!("hello {i}")));
     }
     proxy.stop().await;

@@ -11,7 +11,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::TestProxy;
 use e2e::{H1Conn, H2Conn, PATIENCE, echo_upstream, get_host, raw, request};
-use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use rampart_testkit::reply::{self, Channel, Generated};
 use rampart_testkit::{Misbehaving, Upstream, misbehave, upstream, ws};
@@ -177,15 +176,7 @@ async fn websockets_are_tunnelled_through_the_proxy() {
             .expect("websocket handshake through the proxy");
     assert_eq!(res.status(), 101);
     for i in 0..3 {
-        socket
-            .send(ws::Message::text(format!("hello {i}")))
-            .await
-            .expect("send");
-        let echoed = tokio::time::timeout(PATIENCE, socket.next())
-            .await
-            .expect("echo in time")
-            .expect("open")
-            .expect("a message");
+        let echoed = ws::round_trip(&mut socket, format!("hello {i}"), PATIENCE).await;
         assert_eq!(echoed, ws::Message::text(format!("hello {i}")));
     }
     let seen = up.last_request().expect("upgrade request");

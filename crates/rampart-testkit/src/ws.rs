@@ -63,17 +63,14 @@ pub fn echo_handler(mut req: http::Request<Incoming>) -> Reply {
     res
 }
 
+/// A websocket client, as [`connect`] opens it.
+pub type Client = WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// Opens a websocket to `url` (`ws://127.0.0.1:PORT/path`), sending `headers` too.
 pub async fn connect(
     url: &str,
     headers: &[(&str, &str)],
-) -> Result<
-    (
-        WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
-        http::Response<Option<Vec<u8>>>,
-    ),
-    tokio_tungstenite::tungstenite::Error,
-> {
+) -> Result<(Client, http::Response<Option<Vec<u8>>>), tokio_tungstenite::tungstenite::Error> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut req = url.into_client_request()?;
     for (k, v) in headers {
@@ -83,4 +80,19 @@ pub async fn connect(
         );
     }
     tokio_tungstenite::connect_async(req).await
+}
+
+/// Sends `text` on `socket` and returns the next message; panics if either fails or the
+/// answer takes longer than `patience`.
+pub async fn round_trip(
+    socket: &mut Client,
+    text: String,
+    patience: std::time::Duration,
+) -> Message {
+    socket.send(Message::text(text)).await.expect("send");
+    tokio::time::timeout(patience, socket.next())
+        .await
+        .expect("echo in time")
+        .expect("open")
+        .expect("a message")
 }

@@ -3,7 +3,7 @@
 //! idle HTTP/1.1 keep-alive connections.
 //!
 //! **Parking** (nginx frees an idle keep-alive connection's buffers the same way): after
-//! `park_after` with nothing in flight, and only when hyper holds no bytes (`state.rs`), hyper's
+//! `park_after` with nothing in flight, and only when hyper holds no bytes (`state`), hyper's
 //! connection is asked to end — being idle, it ends at once —, its shutdown of the stream is
 //! skipped (`io.rs`), and the driver takes the socket back with any bytes hyper had read.
 //! hyper's state goes (its read buffer, its response-head buffer, the header map it keeps for
@@ -83,7 +83,10 @@ pub(super) async fn drive<I, H>(
     tokio::pin!(graceful);
     let cut = token.cut.wait();
     tokio::pin!(cut);
+    let wake = Arc::<SignalWake>::default();
     let mut signals = Signals {
+        waker: Waker::from(wake.clone()),
+        wake,
         sleep,
         armed: None,
         graceful,
@@ -91,7 +94,6 @@ pub(super) async fn drive<I, H>(
         finishing: false,
         state: &state,
         peer,
-        wake: Arc::default(),
     };
     match http {
         Http::Auto(builder) => {
@@ -188,6 +190,8 @@ struct Signals<'a, G, K> {
     state: &'a ConnState,
     peer: SocketAddr,
     wake: Arc<SignalWake>,
+    /// `wake` as a waker, made once.
+    waker: Waker,
 }
 
 impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
@@ -286,8 +290,7 @@ impl<G: Future<Output = ()>, K: Future<Output = ()>> Signals<'_, G, K> {
         if !self.wake.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
-        let waker = Waker::from(self.wake.clone());
-        let cx = &mut Context::from_waker(&waker);
+        let cx = &mut Context::from_waker(&self.waker);
         if !self.finishing && self.graceful.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Signal::Graceful);
         }

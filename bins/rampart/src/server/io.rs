@@ -76,7 +76,6 @@ impl<I: AsyncRead + Unpin> AsyncRead for WatchedIo<I> {
             let n = this.rewound.len().min(buf.remaining());
             buf.put_slice(&this.rewound[..n]);
             this.rewound.advance(n);
-            this.state.on_read_drained(false);
             this.state.on_read();
             return Poll::Ready(Ok(()));
         }
@@ -84,10 +83,9 @@ impl<I: AsyncRead + Unpin> AsyncRead for WatchedIo<I> {
         let res = Pin::new(&mut this.inner).poll_read(cx, buf);
         match res {
             Poll::Ready(Ok(())) if buf.filled().len() > before => {
-                this.state.on_read_drained(false);
                 this.state.on_read();
             }
-            Poll::Pending => this.state.on_read_drained(true),
+            Poll::Pending => this.state.on_read_pending(),
             Poll::Ready(_) => {}
         }
         res

@@ -85,7 +85,7 @@ impl ConnSettings {
         builder
             .http1()
             .timer(TokioTimer::new())
-            // rampart bounds reading a request head itself (`state.rs`): hyper's timer would
+            // rampart bounds reading a request head itself (`state`): hyper's timer would
             // start while the connection is idle, closing keep-alive connections at
             // `readTimeout` instead of `idleTimeout`.
             .header_read_timeout(None)
