@@ -8,13 +8,14 @@ What it does (every step bounded in time):
   4. for each round, for each proxy (alternating, so drift hits everybody alike), starts the proxy
      pinned to its own core with one worker, runs every scenario against it, and stops it;
   5. measures requests/s, p50/p99 latency and the proxy's CPU time per request (utime+stime of
-     the proxy's processes from /proc, divided by the requests served), takes the median of the
+     the proxy's processes from /proc, divided by the requests served, also shown split into
+     kernel and user-space time), takes the median of the
      rounds, and writes a Markdown table with ratios into BENCHMARKS.md.
 
 Usage: benches/peers/run.sh [--rounds N] [--duration S] [--only rampart,nginx]
                             [--scenarios idle,plain] [--no-write]
 
-`--scenarios` runs only the named scenarios (plain, fwd, cached, tls, handshake, idle); the
+`--scenarios` runs only the named scenarios (plain, fwd, cached, tls, handshake, hs_load, idle); the
 others are left out of the table, which is then only printed (BENCHMARKS.md keeps the full one). `--scenarios idle --only rampart --no-write` measures the
 resident memory of 10,000 idle keep-alive connections alone, on a fresh proxy process.
 """
@@ -128,15 +129,24 @@ def proc_tree(pid: int) -> list[int]:
     return out
 
 
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for p in proc_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / CLK_TCK
+class Cpu:
+    """CPU time of a process tree: user and kernel seconds, read from /proc."""
+
+    def __init__(self, pid: int | None):
+        self.user = self.sys = 0.0
+        for p in proc_tree(pid) if pid else []:
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                self.user += int(fields[11]) / CLK_TCK  # utime
+                self.sys += int(fields[12]) / CLK_TCK  # stime
+            except (OSError, IndexError, ValueError):
+                pass
+
+    def per_request(self, before: "Cpu", n: int) -> tuple[float, float, float]:
+        """(total, user, kernel) µs per request since `before`."""
+        n = max(n, 1)
+        user, sys_ = (self.user - before.user) / n * 1e6, (self.sys - before.sys) / n * 1e6
+        return user + sys_, user, sys_
 
 
 def rss_mib(pid: int) -> float:
@@ -375,6 +385,13 @@ class Result:
     cpu_us: float | None
     requests: int
     errors: int = 0
+    user_us: float | None = None
+    sys_us: float | None = None
+
+    def with_cpu(self, before: Cpu, after: Cpu) -> "Result":
+        """This result with the proxy's CPU per request (total, user, kernel) filled in."""
+        self.cpu_us, self.user_us, self.sys_us = after.per_request(before, self.requests)
+        return self
 
 
 def _ms(text: str) -> float:
@@ -388,12 +405,12 @@ def _ms(text: str) -> float:
 def run_wrk(url: str, duration: int, proxy_pid: int | None) -> Result:
     # Warm up keep-alive connections and pools first.
     subprocess.run(["taskset", "-c", LOAD_CORE, "wrk", "-t1", "-c50", "-d1s", url], capture_output=True, timeout=30)
-    cpu0 = cpu_seconds(proxy_pid) if proxy_pid else 0.0
+    cpu0 = Cpu(proxy_pid)
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "wrk", "-t1", "-c50", f"-d{duration}s", "--latency", url],
         capture_output=True, text=True, timeout=duration + 60,
     ).stdout
-    cpu1 = cpu_seconds(proxy_pid) if proxy_pid else 0.0
+    cpu1 = Cpu(proxy_pid)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = re.search(r"\s50%\s+(\S+)", out)
@@ -401,37 +418,51 @@ def run_wrk(url: str, duration: int, proxy_pid: int | None) -> Result:
     errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(errs.group(1)) if errs else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-    cpu_us = (cpu1 - cpu0) / total * 1e6 if proxy_pid and total else None
-    return Result(rps, _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, cpu_us, total, errors)
+    r = Result(rps, _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, None, total, errors)
+    return r.with_cpu(cpu0, cpu1) if proxy_pid and total else r
 
 
 def run_h2load(url: str, duration: int, proxy_pid: int) -> Result:
     subprocess.run(["taskset", "-c", LOAD_CORE, "h2load", "-c16", "-m10", "-D", "1", url], capture_output=True, timeout=30)
-    cpu0 = cpu_seconds(proxy_pid)
+    cpu0 = Cpu(proxy_pid)
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "h2load", "-c16", "-m10", "-D", str(duration), url],
         capture_output=True, text=True, timeout=duration + 60,
     ).stdout
-    cpu1 = cpu_seconds(proxy_pid)
+    cpu1 = Cpu(proxy_pid)
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
     m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
     done, failed, errored = int(m.group(3)), int(m.group(5)), int(m.group(6))
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     non2xx = sum(int(x) for x in codes.groups()[1:]) if codes else 0
     mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
-    return Result(rps, _ms(mean.group(1)) if mean else None, None, (cpu1 - cpu0) / max(done, 1) * 1e6, done, failed + errored + non2xx)
+    return Result(rps, _ms(mean.group(1)) if mean else None, None, None, done, failed + errored + non2xx).with_cpu(cpu0, cpu1)
 
 
 def run_handshakes(port: int, duration: int, proxy_pid: int) -> Result:
-    cpu0 = cpu_seconds(proxy_pid)
+    cpu0 = Cpu(proxy_pid)
     out = subprocess.run(
         ["taskset", "-c", LOAD_CORE, "openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(duration)],
         capture_output=True, text=True, timeout=duration + 60,
     ).stdout
-    cpu1 = cpu_seconds(proxy_pid)
+    cpu1 = Cpu(proxy_pid)
     m = re.search(r"(\d+) connections in ([\d.]+)s", out)
     n, secs = int(m.group(1)), float(m.group(2))
-    return Result(n / secs, None, None, (cpu1 - cpu0) / max(n, 1) * 1e6, n)
+    return Result(n / secs, None, None, None, n).with_cpu(cpu0, cpu1)
+
+
+def run_handshake_load(target: Path, port: int, duration: int, proxy_pid: int) -> Result:
+    """Full handshakes with 16 connections in flight: the proxy's capacity, not a client's
+    latency (`openssl s_time` runs one at a time and is itself slower than the proxies)."""
+    cpu0 = Cpu(proxy_pid)
+    out = subprocess.run(
+        ["taskset", "-c", LOAD_CORE, str(target / "release" / "handshake-load"), f"127.0.0.1:{port}", str(duration), "16"],
+        capture_output=True, text=True, timeout=duration + 60,
+    ).stdout
+    cpu1 = Cpu(proxy_pid)
+    m = re.search(r"(\d+) handshakes in ([\d.]+) s \(\d+/s\), (\d+) failed", out)
+    n, secs, failed = int(m.group(1)), float(m.group(2)), int(m.group(3))
+    return Result(n / secs, None, None, None, n, failed).with_cpu(cpu0, cpu1)
 
 
 async def _hold_idle(port: int, n: int, settle: float, proxy_pid: int) -> tuple[int, float]:
@@ -473,7 +504,8 @@ SCENARIOS = [
     ("fwd", "forward auth, HTTP/1.1 (wrk)"),
     ("cached", "forward auth + decision cache, HTTP/1.1 (wrk)"),
     ("tls", "TLS 1.3 + HTTP/2, forward auth (h2load)"),
-    ("handshake", "full TLS 1.3 handshakes (openssl s_time -new)"),
+    ("handshake", "full TLS 1.3 handshakes, one at a time (openssl s_time -new)"),
+    ("hs_load", "full TLS 1.3 handshakes, 16 in flight (handshake-load)"),
     ("idle", "10,000 idle keep-alive connections: resident memory"),
 ]
 
@@ -503,7 +535,7 @@ def main() -> int:
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     if not args.skip_build:
         log("building rampart and peer-servers (release)")
-        subprocess.run(["cargo", "build", "--release", "-p", "rampart-proxy", "-p", "rampart-benches", "--bin", "rampart", "--bin", "peer-servers"],
+        subprocess.run(["cargo", "build", "--release", "-p", "rampart-proxy", "-p", "rampart-benches", "--bin", "rampart", "--bin", "peer-servers", "--bin", "handshake-load"],
                        cwd=ROOT, check=True)
     rampart_bin = target / "release" / "rampart"
 
@@ -558,13 +590,16 @@ def main() -> int:
                             r = run_h2load(f"https://127.0.0.1:{ports.tls}/", args.duration, proc.pid)
                         elif key == "handshake":
                             r = run_handshakes(ports.tls, args.duration, proc.pid)
+                        elif key == "hs_load":
+                            r = run_handshake_load(target, ports.tls, args.duration, proc.pid)
                         else:
                             held = run_idle(ports.plain, proc.pid)
                             idle.setdefault(px.name, []).append(held)
                             log(f"  idle: {held[0]:,} held, RSS {held[1]:.1f} MiB before, {held[2]:.1f} MiB held")
                             continue
                         results.setdefault((px.name, key), []).append(r)
-                        log(f"  {key}: {r.rps:,.0f}/s cpu {r.cpu_us or 0:.1f}us errors {r.errors}")
+                        log(f"  {key}: {r.rps:,.0f}/s cpu {r.cpu_us or 0:.1f}us "
+                            f"(user {r.user_us or 0:.1f}, kernel {r.sys_us or 0:.1f}) errors {r.errors}")
                 finally:
                     stop(proc)
     finally:
@@ -632,8 +667,11 @@ def render(proxies, results, idle, direct, args) -> str:
                     row.append(f" {fmt(r / o if r and o else None, '{:.2f}')} |")
             lines.append("".join(row))
             continue
-        metrics = [("req/s", lambda rs: med([r.rps for r in rs]), "{:,.0f}", True),
-                   ("CPU µs/req", lambda rs: med([r.cpu_us for r in rs]), "{:.1f}", False)]
+        rate = "handshakes/s" if key in ("handshake", "hs_load") else "req/s"
+        metrics = [(rate, lambda rs: med([r.rps for r in rs]), "{:,.0f}", True),
+                   ("CPU µs/" + ("handshake" if rate != "req/s" else "req"), lambda rs: med([r.cpu_us for r in rs]), "{:.1f}", False),
+                   ("… in the kernel", lambda rs: med([r.sys_us for r in rs]), "{:.1f}", False),
+                   ("… in user space", lambda rs: med([r.user_us for r in rs]), "{:.1f}", False)]
         if key in ("plain", "fwd", "cached"):
             metrics += [("p50 ms", lambda rs: med([r.p50_ms for r in rs]), "{:.2f}", False),
                         ("p99 ms", lambda rs: med([r.p99_ms for r in rs]), "{:.2f}", False)]
