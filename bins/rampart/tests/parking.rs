@@ -1,5 +1,5 @@
 //! Idle HTTP/1.1 keep-alive connections are parked (hyper's state dropped, the bare socket
-//! waiting for the next request: `server/drive.rs`) after one second. What must not change for
+//! waiting for the next request: `server/drive.rs`) after 250 ms. What must not change for
 //! a client, end to end: the next request on the same connection is answered (plain and TLS),
 //! a response the client reads late arrives whole, and a websocket idle for longer than that
 //! stays open.
@@ -20,8 +20,8 @@ use rampart_testkit::reply::{self, Generated};
 use rampart_testkit::{TestCa, Upstream, ws};
 use tokio::net::TcpStream;
 
-/// Longer than the one second after which an idle connection is parked.
-const IDLE: Duration = Duration::from_millis(1600);
+/// Well past the 250 ms after which an idle connection is parked.
+const IDLE: Duration = Duration::from_millis(900);
 
 async fn proxy(up: &str, tls: Option<&TestCa>) -> TestProxy {
     let static_yaml = r#"

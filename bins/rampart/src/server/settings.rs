@@ -67,9 +67,13 @@ pub struct ConnSettings {
 }
 
 /// Idle time after which an HTTP/1.1 keep-alive connection is parked: long enough that a
-/// busy connection never pays for rebuilding hyper's state, short enough that the thousands
-/// of connections browsers keep open between clicks cost a socket each, not ~20 KiB.
-pub(super) const PARK_AFTER: Duration = Duration::from_secs(1);
+/// busy connection (and a page's burst of requests) does not pay for rebuilding hyper's
+/// state, short enough that the thousands of connections browsers keep open between clicks
+/// cost a socket each, not ~20 KiB. Shorter also keeps fewer connections holding buffers at
+/// once while many arrive: 250 ms instead of one second held 10,000 new idle connections in
+/// 72–73 instead of 75–86 MiB, and in 81–84 instead of 94–101 MiB after the harness's load
+/// (BENCHMARKS.md, "Idle connections"). nginx frees them after every request.
+pub(super) const PARK_AFTER: Duration = Duration::from_millis(250);
 
 impl ConnSettings {
     /// Settings from Traefik's knobs. `max_header_bytes` bounds the HTTP/1 read buffer,
