@@ -90,14 +90,18 @@ async fn worker(
     failed: Arc<AtomicU64>,
 ) {
     let name = ServerName::try_from("localhost").expect("a valid DNS name");
+    // A connection still hanging this long after the deadline counts as failed: the run ends.
+    let give_up = tokio::time::Instant::from_std(deadline + Duration::from_secs(5));
     while Instant::now() < deadline {
-        let ok = match TcpStream::connect(addr).await {
-            Ok(tcp) => {
-                let _ = tcp.set_nodelay(true);
-                connector.connect(name.clone(), tcp).await.is_ok()
-            }
-            Err(_) => false,
+        let handshake = async {
+            let tcp = TcpStream::connect(addr).await.ok()?;
+            let _ = tcp.set_nodelay(true);
+            connector.connect(name.clone(), tcp).await.ok()
         };
+        let ok = matches!(
+            tokio::time::timeout_at(give_up, handshake).await,
+            Ok(Some(_))
+        );
         let counter = if ok { &done } else { &failed };
         counter.fetch_add(1, Ordering::Relaxed);
         if !ok {
