@@ -402,15 +402,19 @@ def _ms(text: str) -> float:
     return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
 
 
+def load(cmd: list[str], duration: int, proxy_pid: int | None) -> tuple[str, Cpu, Cpu]:
+    """Runs the load command `cmd` on the load core; its output and the proxy's CPU before and
+    after."""
+    cpu0 = Cpu(proxy_pid)
+    out = subprocess.run(["taskset", "-c", LOAD_CORE, *cmd], capture_output=True, text=True,
+                         timeout=duration + 60).stdout
+    return out, cpu0, Cpu(proxy_pid)
+
+
 def run_wrk(url: str, duration: int, proxy_pid: int | None) -> Result:
     # Warm up keep-alive connections and pools first.
     subprocess.run(["taskset", "-c", LOAD_CORE, "wrk", "-t1", "-c50", "-d1s", url], capture_output=True, timeout=30)
-    cpu0 = Cpu(proxy_pid)
-    out = subprocess.run(
-        ["taskset", "-c", LOAD_CORE, "wrk", "-t1", "-c50", f"-d{duration}s", "--latency", url],
-        capture_output=True, text=True, timeout=duration + 60,
-    ).stdout
-    cpu1 = Cpu(proxy_pid)
+    out, cpu0, cpu1 = load(["wrk", "-t1", "-c50", f"-d{duration}s", "--latency", url], duration, proxy_pid)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = re.search(r"\s50%\s+(\S+)", out)
@@ -424,12 +428,7 @@ def run_wrk(url: str, duration: int, proxy_pid: int | None) -> Result:
 
 def run_h2load(url: str, duration: int, proxy_pid: int) -> Result:
     subprocess.run(["taskset", "-c", LOAD_CORE, "h2load", "-c16", "-m10", "-D", "1", url], capture_output=True, timeout=30)
-    cpu0 = Cpu(proxy_pid)
-    out = subprocess.run(
-        ["taskset", "-c", LOAD_CORE, "h2load", "-c16", "-m10", "-D", str(duration), url],
-        capture_output=True, text=True, timeout=duration + 60,
-    ).stdout
-    cpu1 = Cpu(proxy_pid)
+    out, cpu0, cpu1 = load(["h2load", "-c16", "-m10", "-D", str(duration), url], duration, proxy_pid)
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
     m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored", out)
     done, failed, errored = int(m.group(3)), int(m.group(5)), int(m.group(6))
@@ -440,12 +439,8 @@ def run_h2load(url: str, duration: int, proxy_pid: int) -> Result:
 
 
 def run_handshakes(port: int, duration: int, proxy_pid: int) -> Result:
-    cpu0 = Cpu(proxy_pid)
-    out = subprocess.run(
-        ["taskset", "-c", LOAD_CORE, "openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(duration)],
-        capture_output=True, text=True, timeout=duration + 60,
-    ).stdout
-    cpu1 = Cpu(proxy_pid)
+    out, cpu0, cpu1 = load(["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-time", str(duration)],
+                           duration, proxy_pid)
     m = re.search(r"(\d+) connections in ([\d.]+)s", out)
     n, secs = int(m.group(1)), float(m.group(2))
     return Result(n / secs, None, None, None, n).with_cpu(cpu0, cpu1)
@@ -454,12 +449,8 @@ def run_handshakes(port: int, duration: int, proxy_pid: int) -> Result:
 def run_handshake_load(target: Path, port: int, duration: int, proxy_pid: int) -> Result:
     """Full handshakes with 16 connections in flight: the proxy's capacity, not a client's
     latency (`openssl s_time` runs one at a time and is itself slower than the proxies)."""
-    cpu0 = Cpu(proxy_pid)
-    out = subprocess.run(
-        ["taskset", "-c", LOAD_CORE, str(target / "release" / "handshake-load"), f"127.0.0.1:{port}", str(duration), "16"],
-        capture_output=True, text=True, timeout=duration + 60,
-    ).stdout
-    cpu1 = Cpu(proxy_pid)
+    out, cpu0, cpu1 = load([str(target / "release" / "handshake-load"), f"127.0.0.1:{port}", str(duration), "16"],
+                           duration, proxy_pid)
     m = re.search(r"(\d+) handshakes in ([\d.]+) s \(\d+/s\), (\d+) failed", out)
     n, secs, failed = int(m.group(1)), float(m.group(2)), int(m.group(3))
     return Result(n / secs, None, None, None, n, failed).with_cpu(cpu0, cpu1)
