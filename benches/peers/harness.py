@@ -142,11 +142,10 @@ class Cpu:
             except (OSError, IndexError, ValueError):
                 pass
 
-    def per_request(self, before: "Cpu", n: int) -> tuple[float, float, float]:
-        """(total, user, kernel) µs per request since `before`."""
+    def per_request(self, before: "Cpu", n: int) -> tuple[float, float]:
+        """(user, kernel) µs per request since `before`."""
         n = max(n, 1)
-        user, sys_ = (self.user - before.user) / n * 1e6, (self.sys - before.sys) / n * 1e6
-        return user + sys_, user, sys_
+        return (self.user - before.user) / n * 1e6, (self.sys - before.sys) / n * 1e6
 
 
 def rss_mib(pid: int) -> float:
@@ -382,15 +381,19 @@ class Result:
     rps: float
     p50_ms: float | None
     p99_ms: float | None
-    cpu_us: float | None
     requests: int
     errors: int = 0
     user_us: float | None = None
     sys_us: float | None = None
 
+    @property
+    def cpu_us(self) -> float | None:
+        """The proxy's CPU per request, user and kernel."""
+        return None if self.user_us is None or self.sys_us is None else self.user_us + self.sys_us
+
     def with_cpu(self, before: Cpu, after: Cpu) -> "Result":
-        """This result with the proxy's CPU per request (total, user, kernel) filled in."""
-        self.cpu_us, self.user_us, self.sys_us = after.per_request(before, self.requests)
+        """This result with the proxy's CPU per request (user, kernel) filled in."""
+        self.user_us, self.sys_us = after.per_request(before, self.requests)
         return self
 
 
@@ -422,7 +425,7 @@ def run_wrk(url: str, duration: int, proxy_pid: int | None) -> Result:
     errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(errs.group(1)) if errs else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-    r = Result(rps, _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, None, total, errors)
+    r = Result(rps, _ms(p50.group(1)) if p50 else None, _ms(p99.group(1)) if p99 else None, total, errors)
     return r.with_cpu(cpu0, cpu1) if proxy_pid and total else r
 
 
@@ -435,7 +438,7 @@ def run_h2load(url: str, duration: int, proxy_pid: int) -> Result:
     codes = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
     non2xx = sum(int(x) for x in codes.groups()[1:]) if codes else 0
     mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out)
-    return Result(rps, _ms(mean.group(1)) if mean else None, None, None, done, failed + errored + non2xx).with_cpu(cpu0, cpu1)
+    return Result(rps, _ms(mean.group(1)) if mean else None, None, done, failed + errored + non2xx).with_cpu(cpu0, cpu1)
 
 
 def run_handshakes(port: int, duration: int, proxy_pid: int) -> Result:
@@ -443,7 +446,7 @@ def run_handshakes(port: int, duration: int, proxy_pid: int) -> Result:
                            duration, proxy_pid)
     m = re.search(r"(\d+) connections in ([\d.]+)s", out)
     n, secs = int(m.group(1)), float(m.group(2))
-    return Result(n / secs, None, None, None, n).with_cpu(cpu0, cpu1)
+    return Result(n / secs, None, None, n).with_cpu(cpu0, cpu1)
 
 
 def run_handshake_load(target: Path, port: int, duration: int, proxy_pid: int) -> Result:
@@ -453,7 +456,7 @@ def run_handshake_load(target: Path, port: int, duration: int, proxy_pid: int) -
                            duration, proxy_pid)
     m = re.search(r"(\d+) handshakes in ([\d.]+) s \(\d+/s\), (\d+) failed", out)
     n, secs, failed = int(m.group(1)), float(m.group(2)), int(m.group(3))
-    return Result(n / secs, None, None, None, n, failed).with_cpu(cpu0, cpu1)
+    return Result(n / secs, None, None, n, failed).with_cpu(cpu0, cpu1)
 
 
 async def _hold_idle(port: int, n: int, settle: float, proxy_pid: int) -> tuple[int, float]:
